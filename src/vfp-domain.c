@@ -1,0 +1,612 @@
+/* Parsing vfpool requests out of domain XML and writing resolved devices back into it. */
+#include "config.h"
+
+#include <libxml/parser.h>
+#include <string.h>
+
+#include "vfp-address.h"
+#include "vfp-domain.h"
+#include "vfp-error.h"
+#include "vfp-xml.h"
+
+static void
+vfp_request_free(VfpRequest *request)
+{
+    g_free(request->alias);
+    g_free(request->pool);
+    vfp_vf_config_clear(&request->config);
+    g_free(request);
+}
+
+static void
+vfp_reservation_free(VfpReservation *reservation)
+{
+    g_free(reservation->alias);
+    g_free(reservation->address);
+    g_free(reservation->pf);
+    g_free(reservation);
+}
+
+void
+vfp_domain_free(VfpDomain *domain)
+{
+    if (!domain)
+        return;
+    xmlFreeDoc(domain->doc);
+    g_free(domain->name);
+    g_free(domain->uuid);
+    g_ptr_array_unref(domain->requests);
+    g_ptr_array_unref(domain->reservations);
+    g_array_unref(domain->numa_nodes);
+    g_free(domain);
+}
+
+static char *
+child_text(xmlNode *parent, const char *name)
+{
+    xmlNode *node = vfp_xml_first_child(parent, NULL, name);
+    g_autoptr(xmlChar) content = node ? xmlNodeGetContent(node) : NULL;
+
+    return content ? g_strstrip(g_strdup((const char *)content)) : NULL;
+}
+
+/* libvirt's nodeset syntax: "0", "0-3", "0,2", "0-3,^2". */
+static gboolean
+parse_nodeset(const char *text, GArray *nodes)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+
+    for (guint i = 0; parts[i]; i++) {
+        const char *part = g_strstrip(parts[i]);
+        guint64 first, last;
+        char *end = NULL;
+
+        if (part[0] == '^') {
+            guint64 excluded = g_ascii_strtoull(part + 1, &end, 10);
+
+            if (end == part + 1 || *end)
+                return FALSE;
+            for (guint j = 0; j < nodes->len; j++) {
+                if (g_array_index(nodes, int, j) == (int)excluded)
+                    g_array_remove_index(nodes, j--);
+            }
+            continue;
+        }
+        first = g_ascii_strtoull(part, &end, 10);
+        if (end == part)
+            return FALSE;
+        last = first;
+        if (*end == '-') {
+            const char *start = end + 1;
+
+            last = g_ascii_strtoull(start, &end, 10);
+            if (end == start)
+                return FALSE;
+        }
+        if (*end || last < first || last > 1023)
+            return FALSE;
+        for (guint64 node = first; node <= last; node++) {
+            int value = node;
+
+            g_array_append_val(nodes, value);
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+parse_request(VfpDomain *domain, xmlNode *node, GError **error)
+{
+    VfpRequest *request = g_new0(VfpRequest, 1);
+    g_autofree char *numa = NULL;
+    g_autofree char *what = NULL;
+
+    vfp_vf_config_init(&request->config);
+    request->numa_node = -1;
+    request->alias = vfp_xml_get_prop(node, "alias");
+    request->pool = vfp_xml_get_prop(node, "pool");
+    g_ptr_array_add(domain->requests, request);
+
+    for (guint i = 0; i + 1 < domain->requests->len; i++) {
+        VfpRequest *other = g_ptr_array_index(domain->requests, i);
+
+        if (g_str_equal(other->alias, request->alias)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': alias '%s' is used by two vfpool:vf requests; give each "
+                        "request its own ua- alias",
+                        domain->name, request->alias);
+            return FALSE;
+        }
+    }
+    what = g_strdup_printf("domain '%s': vf '%s'", domain->name, request->alias);
+    if (!vfp_vf_config_read(&request->config, node, what, error))
+        return FALSE;
+    numa = vfp_xml_get_prop(node, "numa");
+    if (numa)
+        request->numa_node = g_ascii_strtoull(numa, NULL, 10);
+    return TRUE;
+}
+
+static gboolean
+parse_reservation(VfpDomain *domain, xmlNode *node, GError **error)
+{
+    VfpReservation *reservation = g_new0(VfpReservation, 1);
+    g_autofree char *index = vfp_xml_get_prop(node, "index");
+
+    reservation->alias = vfp_xml_get_prop(node, "alias");
+    reservation->address = vfp_xml_get_prop(node, "address");
+    reservation->pf = vfp_xml_get_prop(node, "pf");
+    reservation->index = g_ascii_strtoull(index, NULL, 10);
+    g_ptr_array_add(domain->reservations, reservation);
+    if (vfp_domain_find_reservation(domain, reservation->alias) != reservation) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': two vfpool reservations for alias '%s'; run 'vfpool resolve' "
+                    "to rewrite them",
+                    domain->name, reservation->alias);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static xmlNode *
+find_metadata(xmlNode *root)
+{
+    xmlNode *metadata = vfp_xml_first_child(root, NULL, "metadata");
+
+    return vfp_xml_first_child(metadata, VFP_DOMAIN_NS, "vfpool");
+}
+
+static gboolean
+parse_metadata(VfpDomain *domain, xmlNode *vfpool, GError **error)
+{
+    g_autoptr(xmlDoc) copy = xmlNewDoc((const xmlChar *)"1.0");
+    g_autofree char *what = g_strdup_printf("domain '%s': vfpool metadata", domain->name);
+
+    /* Validate the vfpool subtree alone: the rest belongs to libvirt's own schema. */
+    xmlDocSetRootElement(copy, xmlDocCopyNode(vfpool, copy, 1));
+    if (!vfp_xml_validate(copy, "domain-metadata.rng", what, error))
+        return FALSE;
+    for (xmlNode *node = vfpool->children; node; node = node->next) {
+        if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "vf")) {
+            if (!parse_request(domain, node, error))
+                return FALSE;
+        } else if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "reservation")) {
+            if (!parse_reservation(domain, node, error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static VfpDomain *
+domain_from_doc(xmlDoc *doc, GError **error)
+{
+    g_autoptr(VfpDomain) domain = g_new0(VfpDomain, 1);
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *vfpool;
+    xmlNode *numatune;
+
+    domain->requests = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_request_free);
+    domain->reservations = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_reservation_free);
+    domain->numa_nodes = g_array_new(FALSE, FALSE, sizeof(int));
+    if (!vfp_xml_is_element(root, NULL, "domain")) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "the XML is a <%s>, not a libvirt <domain>", (const char *)root->name);
+        return NULL;
+    }
+    domain->name = child_text(root, "name");
+    domain->uuid = child_text(root, "uuid");
+    if (!domain->name || !*domain->name) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID, "the domain XML has no <name>");
+        return NULL;
+    }
+
+    numatune = vfp_xml_first_child(vfp_xml_first_child(root, NULL, "numatune"), NULL, "memory");
+    if (numatune) {
+        g_autofree char *nodeset = vfp_xml_get_prop(numatune, "nodeset");
+
+        if (nodeset && !parse_nodeset(nodeset, domain->numa_nodes)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': numatune nodeset '%s' is not a node list like 0-1,3",
+                        domain->name, nodeset);
+            return NULL;
+        }
+    }
+
+    vfpool = find_metadata(root);
+    if (vfpool && !parse_metadata(domain, vfpool, error))
+        return NULL;
+    domain->doc = doc; /* owned from here on; the caller frees it on failure */
+    return g_steal_pointer(&domain);
+}
+
+VfpDomain *
+vfp_domain_parse(const char *xml, gsize length, GError **error)
+{
+    xmlDoc *doc = vfp_xml_parse_memory("the domain XML", xml, length, error);
+    VfpDomain *domain;
+
+    if (!doc)
+        return NULL;
+    domain = domain_from_doc(doc, error);
+    if (!domain)
+        xmlFreeDoc(doc);
+    return domain;
+}
+
+VfpDomain *
+vfp_domain_parse_file(const char *path, GError **error)
+{
+    xmlDoc *doc = vfp_xml_parse_file(path, error);
+    VfpDomain *domain;
+
+    if (!doc)
+        return NULL;
+    domain = domain_from_doc(doc, error);
+    if (!domain)
+        xmlFreeDoc(doc);
+    return domain;
+}
+
+/* The NUMA node a request asks for: its own numa=, else the first node of <numatune>. */
+int
+vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request)
+{
+    if (request->numa_node >= 0)
+        return request->numa_node;
+    if (domain->numa_nodes->len > 0)
+        return g_array_index(domain->numa_nodes, int, 0);
+    return -1;
+}
+
+/* Whether a VF on NODE is local for REQUEST: numa= names one node, <numatune> a set. */
+gboolean
+vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node)
+{
+    if (request->numa_node >= 0)
+        return node == request->numa_node;
+    for (guint i = 0; i < domain->numa_nodes->len; i++) {
+        if (g_array_index(domain->numa_nodes, int, i) == node)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+VfpReservation *
+vfp_domain_find_reservation(const VfpDomain *domain, const char *alias)
+{
+    for (guint i = 0; i < domain->reservations->len; i++) {
+        VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
+
+        if (g_strcmp0(reservation->alias, alias) == 0)
+            return reservation;
+    }
+    return NULL;
+}
+
+/* ---- rewriting ---------------------------------------------------------------------------- */
+
+/* The whitespace that indents NODE: what follows the last newline of the text before it. */
+static char *
+indent_of(xmlNode *node)
+{
+    const char *text;
+    const char *newline;
+
+    if (!node || !node->prev || node->prev->type != XML_TEXT_NODE || !node->prev->content)
+        return g_strdup("");
+    text = (const char *)node->prev->content;
+    newline = strrchr(text, '\n');
+    return g_strdup(newline ? newline + 1 : "");
+}
+
+static char *
+indent_of_children(xmlNode *parent)
+{
+    g_autofree char *parent_indent = NULL;
+
+    for (xmlNode *child = parent->children; child; child = child->next) {
+        if (child->type == XML_ELEMENT_NODE)
+            return indent_of(child);
+    }
+    parent_indent = indent_of(parent);
+    return g_strconcat(parent_indent, "  ", NULL);
+}
+
+static gboolean
+is_blank(xmlNode *node)
+{
+    return node && node->type == XML_TEXT_NODE && xmlIsBlankNode(node);
+}
+
+/* Parses SNIPPET (written with two-space indentation from column 0) in PARENT's context,
+ * indents it like PARENT's other children and inserts it before BEFORE (NULL: at the end). */
+static xmlNode *
+insert_snippet(xmlNode *parent, xmlNode *before, const char *snippet)
+{
+    g_autofree char *indent = indent_of_children(parent);
+    g_autofree char *newline_indent = g_strconcat("\n", indent, NULL);
+    g_auto(GStrv) lines = g_strsplit(snippet, "\n", -1);
+    g_autofree char *indented = g_strjoinv(newline_indent, lines);
+    xmlNode *list = NULL;
+    xmlNode *element;
+    xmlNode *blank;
+
+    if (xmlParseInNodeContext(parent, indented, strlen(indented), XML_PARSE_NONET, &list) !=
+            XML_ERR_OK ||
+        !list)
+        return NULL;
+    element = list;
+    xmlFreeNodeList(element->next);
+    element->next = NULL;
+    blank = xmlNewDocText(parent->doc, (const xmlChar *)newline_indent);
+
+    if (!parent->children) {
+        g_autofree char *closing = g_strconcat("\n", indent_of(parent), NULL);
+
+        xmlAddChild(parent, blank);
+        xmlAddChild(parent, element);
+        xmlAddChild(parent, xmlNewDocText(parent->doc, (const xmlChar *)closing));
+    } else if (!before && !is_blank(parent->last)) {
+        xmlAddChild(parent, blank);
+        xmlAddChild(parent, element);
+    } else if (!before || (is_blank(before) && !before->next)) {
+        /* Before the whitespace that indents the parent's closing tag. libxml2 merges adjacent
+         * text nodes, so the indentation goes in after the element, onto its left side. */
+        before = before ? before : parent->last;
+        xmlAddPrevSibling(before, element);
+        xmlAddPrevSibling(element, blank);
+    } else {
+        xmlAddPrevSibling(before, element);
+        xmlAddNextSibling(element, blank);
+    }
+    return element;
+}
+
+/* Removes NODE with the whitespace that indented it. */
+static void
+remove_node(xmlNode *node)
+{
+    if (is_blank(node->prev)) {
+        xmlNode *blank = node->prev;
+
+        xmlUnlinkNode(blank);
+        xmlFreeNode(blank);
+    }
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+}
+
+static xmlNode *
+find_device_by_alias(xmlNode *devices, const char *alias)
+{
+    for (xmlNode *device = devices ? devices->children : NULL; device; device = device->next) {
+        xmlNode *alias_node = vfp_xml_first_child(device, NULL, "alias");
+        g_autofree char *name = alias_node ? vfp_xml_get_prop(alias_node, "name") : NULL;
+
+        if (device->type == XML_ELEMENT_NODE && g_strcmp0(name, alias) == 0)
+            return device;
+    }
+    return NULL;
+}
+
+static gboolean
+device_is_network_vf(xmlNode *device)
+{
+    g_autofree char *type = vfp_xml_get_prop(device, "type");
+
+    return vfp_xml_is_element(device, NULL, "interface") && g_strcmp0(type, "hostdev") == 0;
+}
+
+static gboolean
+device_is_pci_hostdev(xmlNode *device)
+{
+    g_autofree char *mode = vfp_xml_get_prop(device, "mode");
+    g_autofree char *type = vfp_xml_get_prop(device, "type");
+
+    return vfp_xml_is_element(device, NULL, "hostdev") && g_strcmp0(mode, "subsystem") == 0 &&
+           g_strcmp0(type, "pci") == 0;
+}
+
+static char *
+source_address_snippet(const VfpPciAddress *pci, gboolean network)
+{
+    /* libvirt writes type='pci' inside <interface><source>, and no type inside <hostdev>. */
+    return g_strdup_printf("<address%s domain='0x%04x' bus='0x%02x' slot='0x%02x' "
+                           "function='0x%x'/>",
+                           network ? " type='pci'" : "", pci->domain, pci->bus, pci->slot,
+                           pci->function);
+}
+
+static char *
+new_device_snippet(const VfpAssignment *assignment, const VfpPciAddress *pci)
+{
+    const VfpRequest *request = assignment->request;
+    g_autofree char *address = source_address_snippet(pci, assignment->network);
+    GString *xml = g_string_new(NULL);
+    const char *managed = assignment->managed ? "yes" : "no";
+
+    if (assignment->network) {
+        g_string_append_printf(xml, "<interface type='hostdev' managed='%s'>\n", managed);
+        if (request->config.mac)
+            g_string_append_printf(xml, "  <mac address='%s'/>\n", request->config.mac);
+        g_string_append(xml, "  <driver name='vfio'/>\n");
+        g_string_append_printf(xml, "  <source>\n    %s\n  </source>\n", address);
+        if (request->config.vlan >= 0)
+            g_string_append_printf(xml, "  <vlan>\n    <tag id='%d'/>\n  </vlan>\n",
+                                   request->config.vlan);
+        g_string_append_printf(xml, "  <alias name='%s'/>\n</interface>", request->alias);
+    } else {
+        g_string_append_printf(xml, "<hostdev mode='subsystem' type='pci' managed='%s'>\n",
+                               managed);
+        g_string_append(xml, "  <driver name='vfio'/>\n");
+        g_string_append_printf(xml, "  <source>\n    %s\n  </source>\n", address);
+        g_string_append_printf(xml, "  <alias name='%s'/>\n</hostdev>", request->alias);
+    }
+    return g_string_free(xml, FALSE);
+}
+
+static void
+set_address_props(xmlNode *address, const VfpPciAddress *pci)
+{
+    g_autofree char *domain = g_strdup_printf("0x%04x", pci->domain);
+    g_autofree char *bus = g_strdup_printf("0x%02x", pci->bus);
+    g_autofree char *slot = g_strdup_printf("0x%02x", pci->slot);
+    g_autofree char *function = g_strdup_printf("0x%x", pci->function);
+
+    xmlSetProp(address, (const xmlChar *)"domain", (const xmlChar *)domain);
+    xmlSetProp(address, (const xmlChar *)"bus", (const xmlChar *)bus);
+    xmlSetProp(address, (const xmlChar *)"slot", (const xmlChar *)slot);
+    xmlSetProp(address, (const xmlChar *)"function", (const xmlChar *)function);
+}
+
+/* Points an existing device at the new VF, keeping everything the user wrote around it. */
+static void
+update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddress *pci)
+{
+    const VfpRequest *request = assignment->request;
+    xmlNode *source = vfp_xml_first_child(device, NULL, "source");
+    xmlNode *address;
+
+    if (!xmlHasProp(device, (const xmlChar *)"managed"))
+        xmlSetProp(device, (const xmlChar *)"managed",
+                   (const xmlChar *)(assignment->managed ? "yes" : "no"));
+    if (!source) {
+        xmlNode *alias = vfp_xml_first_child(device, NULL, "alias");
+
+        source = insert_snippet(device, alias, "<source/>");
+    }
+    address = vfp_xml_first_child(source, NULL, "address");
+    if (address) {
+        set_address_props(address, pci);
+    } else {
+        g_autofree char *snippet = source_address_snippet(pci, assignment->network);
+
+        insert_snippet(source, NULL, snippet);
+    }
+
+    if (!assignment->network)
+        return;
+    if (request->config.mac) {
+        xmlNode *mac = vfp_xml_first_child(device, NULL, "mac");
+
+        if (mac)
+            xmlSetProp(mac, (const xmlChar *)"address", (const xmlChar *)request->config.mac);
+        else {
+            g_autofree char *snippet =
+                g_strdup_printf("<mac address='%s'/>", request->config.mac);
+
+            insert_snippet(device, source, snippet);
+        }
+    }
+    if (request->config.vlan >= 0) {
+        xmlNode *vlan = vfp_xml_first_child(device, NULL, "vlan");
+        g_autofree char *snippet =
+            g_strdup_printf("<vlan>\n  <tag id='%d'/>\n</vlan>", request->config.vlan);
+
+        insert_snippet(device, vlan ? vlan : vfp_xml_first_child(device, NULL, "alias"), snippet);
+        if (vlan)
+            remove_node(vlan);
+    }
+}
+
+static gboolean
+apply_device(VfpDomain *domain, xmlNode *devices, const VfpAssignment *assignment,
+             GError **error)
+{
+    const char *alias = assignment->request->alias;
+    xmlNode *device = find_device_by_alias(devices, alias);
+    VfpPciAddress pci;
+    g_autofree char *snippet = NULL;
+
+    if (!vfp_pci_address_parse(assignment->address, &pci)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID, "domain '%s': '%s' is not a PCI address",
+                    domain->name, assignment->address);
+        return FALSE;
+    }
+    if (device && ((assignment->network && device_is_network_vf(device)) ||
+                   (!assignment->network && device_is_pci_hostdev(device)))) {
+        update_device(device, assignment, &pci);
+        return TRUE;
+    }
+    if (device && !device_is_network_vf(device) && !device_is_pci_hostdev(device)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': alias '%s' names a <%s>, not a VF device; rename that "
+                    "device's alias or the vfpool:vf request",
+                    domain->name, alias, (const char *)device->name);
+        return FALSE;
+    }
+    /* No device yet, or one of the other kind (the pool's VFs changed from network VFs to
+     * others): write the device libvirt needs for this VF, where the old one stood. */
+    snippet = new_device_snippet(assignment, &pci);
+    if (!insert_snippet(devices, device, snippet)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "domain '%s': cannot add device '%s'",
+                    domain->name, alias);
+        return FALSE;
+    }
+    if (device)
+        remove_node(device);
+    return TRUE;
+}
+
+static void
+write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint count)
+{
+    xmlNode *vfpool = find_metadata(xmlDocGetRootElement(domain->doc));
+    xmlNs *ns = xmlSearchNsByHref(domain->doc, vfpool, (const xmlChar *)VFP_DOMAIN_NS);
+    const char *prefix = ns && ns->prefix ? (const char *)ns->prefix : NULL;
+    xmlNode *node = vfpool->children;
+
+    while (node) {
+        xmlNode *next = node->next;
+
+        if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "reservation"))
+            remove_node(node);
+        node = next;
+    }
+    g_ptr_array_set_size(domain->reservations, 0);
+    for (guint i = 0; i < count; i++) {
+        const VfpAssignment *assignment = &assignments[i];
+        VfpReservation *reservation = g_new0(VfpReservation, 1);
+        g_autofree char *snippet = g_strdup_printf(
+            "<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'/>", prefix ? prefix : "",
+            prefix ? ":" : "", assignment->request->alias, assignment->address, assignment->pf,
+            assignment->index);
+
+        insert_snippet(vfpool, NULL, snippet);
+        reservation->alias = g_strdup(assignment->request->alias);
+        reservation->address = g_strdup(assignment->address);
+        reservation->pf = g_strdup(assignment->pf);
+        reservation->index = assignment->index;
+        g_ptr_array_add(domain->reservations, reservation);
+    }
+}
+
+/* Writes ASSIGNMENTS (one per request) into the devices and the reservations. */
+gboolean
+vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
+                 GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *devices = vfp_xml_first_child(root, NULL, "devices");
+
+    if (!find_metadata(root)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s' has no vfpool metadata to resolve", domain->name);
+        return FALSE;
+    }
+    if (!devices)
+        devices = insert_snippet(root, NULL, "<devices>\n</devices>");
+    for (guint i = 0; i < count; i++) {
+        if (!apply_device(domain, devices, &assignments[i], error))
+            return FALSE;
+    }
+    write_reservations(domain, assignments, count);
+    return TRUE;
+}
+
+char *
+vfp_domain_to_string(const VfpDomain *domain)
+{
+    return vfp_xml_to_string(domain->doc);
+}

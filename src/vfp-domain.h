@@ -1,0 +1,59 @@
+/* A libvirt domain's XML as vfpool sees it: the VF requests and reservations in its vfpool
+ * <metadata>, the devices they map to by user alias, and the rewrite that resolves them while
+ * leaving the rest of the document as it was. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "vfp-vfconfig.h"
+
+#define VFP_DOMAIN_NS "http://vfpool.org/xmlns/libvirt/domain/1.0"
+#define VFP_DOMAIN_NS_PREFIX "vfpool"
+
+typedef struct {
+    char *alias;
+    char *pool;
+    VfpVfConfig config;
+    int numa_node; /* -1: take the domain's <numatune> */
+} VfpRequest;
+
+typedef struct {
+    char *alias;
+    char *address;
+    char *pf;
+    guint index;
+} VfpReservation;
+
+typedef struct {
+    xmlDoc *doc;
+    char *name;
+    char *uuid;
+    GPtrArray *requests;     /* VfpRequest * */
+    GPtrArray *reservations; /* VfpReservation * */
+    GArray *numa_nodes;      /* int: the nodes of <numatune><memory nodeset=...>, maybe empty */
+} VfpDomain;
+
+/* What a request was resolved to, for vfp_domain_apply(). */
+typedef struct {
+    const VfpRequest *request;
+    const char *address;
+    const char *pf;
+    guint index;
+    gboolean network;  /* <interface type='hostdev'> rather than <hostdev> */
+    gboolean managed;  /* libvirt binds vfio-pci itself */
+} VfpAssignment;
+
+void vfp_domain_free(VfpDomain *domain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpDomain, vfp_domain_free)
+
+VfpDomain *vfp_domain_parse(const char *xml, gsize length, GError **error);
+VfpDomain *vfp_domain_parse_file(const char *path, GError **error);
+
+int vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request);
+gboolean vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node);
+VfpReservation *vfp_domain_find_reservation(const VfpDomain *domain, const char *alias);
+
+gboolean vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
+                          GError **error);
+char *vfp_domain_to_string(const VfpDomain *domain);

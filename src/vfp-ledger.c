@@ -1,0 +1,460 @@
+/* Reading, locking and atomically rewriting the ledger file. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfp-error.h"
+#include "vfp-ledger.h"
+
+#define LEDGER_FILE "ledger.json"
+#define LOCK_FILE "ledger.lock"
+
+struct _VfpLedger {
+    VfpLedgerMode mode;
+    char *dir;
+    char *path;
+    int lock_fd; /* -1 when reading a state directory that does not exist yet */
+    GPtrArray *claims; /* VfpClaim *, sorted by address when written */
+};
+
+VfpClaim *
+vfp_claim_new(void)
+{
+    VfpClaim *claim = g_new0(VfpClaim, 1);
+
+    vfp_vf_config_init(&claim->saved);
+    return claim;
+}
+
+void
+vfp_claim_free(VfpClaim *claim)
+{
+    if (!claim)
+        return;
+    g_free(claim->address);
+    g_free(claim->pf);
+    g_free(claim->pool);
+    g_free(claim->domain);
+    g_free(claim->uuid);
+    g_free(claim->alias);
+    g_free(claim->step);
+    g_free(claim->saved_driver);
+    vfp_vf_config_clear(&claim->saved);
+    g_free(claim);
+}
+
+const char *
+vfp_state_dir(void)
+{
+    const char *dir = g_getenv("VFPOOL_STATE_DIR");
+
+    return dir && *dir ? dir : RUNSTATEDIR "/vfpool";
+}
+
+void
+vfp_ledger_free(VfpLedger *ledger)
+{
+    if (!ledger)
+        return;
+    if (ledger->lock_fd >= 0)
+        close(ledger->lock_fd); /* drops the flock */
+    g_free(ledger->dir);
+    g_free(ledger->path);
+    g_ptr_array_unref(ledger->claims);
+    g_free(ledger);
+}
+
+const char *
+vfp_ledger_path(const VfpLedger *ledger)
+{
+    return ledger->path;
+}
+
+GPtrArray *
+vfp_ledger_get_claims(const VfpLedger *ledger)
+{
+    return ledger->claims;
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static const char *
+member_string(JsonObject *object, const char *name)
+{
+    JsonNode *node = json_object_get_member(object, name);
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(node);
+}
+
+static gboolean
+member_int(JsonObject *object, const char *name, gint64 *value)
+{
+    JsonNode *node = json_object_get_member(object, name);
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return FALSE;
+    *value = json_node_get_int(node);
+    return TRUE;
+}
+
+static gint64
+member_int_or(JsonObject *object, const char *name, gint64 fallback)
+{
+    gint64 value;
+
+    return member_int(object, name, &value) ? value : fallback;
+}
+
+static void
+read_saved(VfpClaim *claim, JsonObject *saved)
+{
+    const char *text;
+
+    claim->has_saved = TRUE;
+    claim->saved_driver = g_strdup(member_string(saved, "driver"));
+    claim->saved.mac = g_strdup(member_string(saved, "mac"));
+    claim->saved.vlan = member_int_or(saved, "vlan", -1);
+    claim->saved.vlan_qos = member_int_or(saved, "qos", -1);
+    if ((text = member_string(saved, "spoofchk")))
+        vfp_tristate_parse(text, &claim->saved.spoofchk);
+    if ((text = member_string(saved, "trust")))
+        vfp_tristate_parse(text, &claim->saved.trust);
+    if ((text = member_string(saved, "link-state")))
+        vfp_link_state_parse(text, &claim->saved.link_state);
+    claim->saved.min_tx_rate = member_int_or(saved, "min-tx-rate", -1);
+    claim->saved.max_tx_rate = member_int_or(saved, "max-tx-rate", -1);
+}
+
+static VfpClaim *
+read_claim(JsonNode *node)
+{
+    g_autoptr(VfpClaim) claim = vfp_claim_new();
+    JsonObject *object;
+    JsonNode *saved;
+    gint64 index;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return NULL;
+    object = json_node_get_object(node);
+    claim->address = g_strdup(member_string(object, "address"));
+    claim->pf = g_strdup(member_string(object, "pf"));
+    claim->pool = g_strdup(member_string(object, "pool"));
+    claim->domain = g_strdup(member_string(object, "domain"));
+    claim->uuid = g_strdup(member_string(object, "uuid"));
+    claim->alias = g_strdup(member_string(object, "alias"));
+    claim->step = g_strdup(member_string(object, "step"));
+    if (!claim->address || !claim->domain || !claim->uuid || !member_int(object, "index", &index) ||
+        !member_int(object, "time", &claim->time) || !member_int(object, "pid", &claim->pid))
+        return NULL;
+    claim->index = index;
+    saved = json_object_get_member(object, "saved");
+    if (saved && JSON_NODE_HOLDS_OBJECT(saved))
+        read_saved(claim, json_node_get_object(saved));
+    return g_steal_pointer(&claim);
+}
+
+static gboolean
+ledger_load(VfpLedger *ledger, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) local = NULL;
+    JsonObject *root;
+    JsonArray *claims;
+    gint64 version;
+
+    if (!g_file_test(ledger->path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    if (!json_parser_load_from_file(parser, ledger->path, &local))
+        goto corrupt;
+    if (!json_parser_get_root(parser) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        goto corrupt;
+    root = json_node_get_object(json_parser_get_root(parser));
+    if (!member_int(root, "version", &version))
+        goto corrupt;
+    if (version != VFP_LEDGER_VERSION) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
+                    "ledger %s has version %" G_GINT64_FORMAT ", this vfpool reads version %d; "
+                    "use the vfpool that wrote it or run 'vfpool reconcile'",
+                    ledger->path, version, VFP_LEDGER_VERSION);
+        return FALSE;
+    }
+    if (!json_object_has_member(root, "claims") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "claims")))
+        goto corrupt;
+    claims = json_object_get_array_member(root, "claims");
+    for (guint i = 0; i < json_array_get_length(claims); i++) {
+        VfpClaim *claim = read_claim(json_array_get_element(claims, i));
+
+        if (!claim)
+            goto corrupt;
+        g_ptr_array_add(ledger->claims, claim);
+    }
+    return TRUE;
+
+corrupt:
+    g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
+                "ledger %s is corrupt (%s); move it aside and run 'vfpool reconcile' to rebuild "
+                "it from the running domains",
+                ledger->path, local ? local->message : "unexpected content");
+    return FALSE;
+}
+
+static void
+add_string(JsonBuilder *builder, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    json_builder_set_member_name(builder, name);
+    json_builder_add_string_value(builder, value);
+}
+
+static void
+add_int(JsonBuilder *builder, const char *name, gint64 value)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_add_int_value(builder, value);
+}
+
+static void
+write_saved(JsonBuilder *builder, const VfpClaim *claim)
+{
+    const VfpVfConfig *saved = &claim->saved;
+
+    json_builder_set_member_name(builder, "saved");
+    json_builder_begin_object(builder);
+    add_string(builder, "driver", claim->saved_driver);
+    add_string(builder, "mac", saved->mac);
+    if (saved->vlan >= 0)
+        add_int(builder, "vlan", saved->vlan);
+    if (saved->vlan_qos >= 0)
+        add_int(builder, "qos", saved->vlan_qos);
+    add_string(builder, "spoofchk", vfp_tristate_to_string(saved->spoofchk));
+    add_string(builder, "trust", vfp_tristate_to_string(saved->trust));
+    add_string(builder, "link-state", vfp_link_state_to_string(saved->link_state));
+    if (saved->min_tx_rate >= 0)
+        add_int(builder, "min-tx-rate", saved->min_tx_rate);
+    if (saved->max_tx_rate >= 0)
+        add_int(builder, "max-tx-rate", saved->max_tx_rate);
+    json_builder_end_object(builder);
+}
+
+static int
+compare_claims(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0((*(VfpClaim *const *)a)->address, (*(VfpClaim *const *)b)->address);
+}
+
+char *
+vfp_ledger_to_json(const VfpLedger *ledger)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    g_ptr_array_sort(ledger->claims, compare_claims);
+    json_builder_begin_object(builder);
+    add_int(builder, "version", VFP_LEDGER_VERSION);
+    json_builder_set_member_name(builder, "claims");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < ledger->claims->len; i++) {
+        const VfpClaim *claim = g_ptr_array_index(ledger->claims, i);
+
+        json_builder_begin_object(builder);
+        add_string(builder, "address", claim->address);
+        add_string(builder, "pf", claim->pf);
+        add_int(builder, "index", claim->index);
+        add_string(builder, "pool", claim->pool);
+        add_string(builder, "domain", claim->domain);
+        add_string(builder, "uuid", claim->uuid);
+        add_string(builder, "alias", claim->alias);
+        add_string(builder, "step", claim->step);
+        add_int(builder, "time", claim->time);
+        add_int(builder, "pid", claim->pid);
+        if (claim->has_saved)
+            write_saved(builder, claim);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    json_generator_set_pretty(generator, TRUE);
+    return json_generator_to_data(generator, NULL);
+}
+
+/* ---- locking and writing ------------------------------------------------------------------- */
+
+VfpLedger *
+vfp_ledger_open(VfpLedgerMode mode, GError **error)
+{
+    g_autoptr(VfpLedger) ledger = g_new0(VfpLedger, 1);
+    g_autofree char *lock_path = NULL;
+
+    ledger->mode = mode;
+    ledger->lock_fd = -1;
+    ledger->dir = g_strdup(vfp_state_dir());
+    ledger->path = g_build_filename(ledger->dir, LEDGER_FILE, NULL);
+    ledger->claims = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_claim_free);
+    lock_path = g_build_filename(ledger->dir, LOCK_FILE, NULL);
+
+    if (mode == VFP_LEDGER_WRITE && g_mkdir_with_parents(ledger->dir, 0755) < 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
+                    "cannot create the state directory %s: %s; run vfpool as root",
+                    ledger->dir, g_strerror(errno));
+        return NULL;
+    }
+    ledger->lock_fd = open(lock_path, mode == VFP_LEDGER_WRITE ? O_RDWR | O_CREAT | O_CLOEXEC
+                                                               : O_RDONLY | O_CLOEXEC,
+                           0644);
+    if (ledger->lock_fd < 0) {
+        /* No writer ever ran here since boot, so there is nobody to lock out. */
+        if (mode == VFP_LEDGER_READ && errno == ENOENT)
+            return ledger_load(ledger, error) ? g_steal_pointer(&ledger) : NULL;
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
+                    "cannot open the ledger lock %s: %s; run vfpool as root", lock_path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    while (flock(ledger->lock_fd, mode == VFP_LEDGER_WRITE ? LOCK_EX : LOCK_SH) < 0) {
+        if (errno != EINTR) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot lock %s: %s", lock_path,
+                        g_strerror(errno));
+            return NULL;
+        }
+    }
+    if (!ledger_load(ledger, error))
+        return NULL;
+    return g_steal_pointer(&ledger);
+}
+
+VfpClaim *
+vfp_ledger_lookup(const VfpLedger *ledger, const char *address)
+{
+    for (guint i = 0; i < ledger->claims->len; i++) {
+        VfpClaim *claim = g_ptr_array_index(ledger->claims, i);
+
+        if (g_strcmp0(claim->address, address) == 0)
+            return claim;
+    }
+    return NULL;
+}
+
+/* Takes CLAIM. A VF held by another domain is refused; the same domain claiming again (a
+ * retried step) replaces its own entry but keeps the originally saved state. */
+gboolean
+vfp_ledger_claim(VfpLedger *ledger, VfpClaim *claim, GError **error)
+{
+    g_autoptr(VfpClaim) owned = claim;
+    VfpClaim *existing = vfp_ledger_lookup(ledger, claim->address);
+
+    if (existing && g_strcmp0(existing->uuid, claim->uuid) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "VF %s is held by running domain '%s'; stop that domain or choose another VF",
+                    claim->address, existing->domain);
+        return FALSE;
+    }
+    if (existing) {
+        if (existing->has_saved && !claim->has_saved) {
+            claim->has_saved = TRUE;
+            claim->saved_driver = g_steal_pointer(&existing->saved_driver);
+            claim->saved = existing->saved;
+            existing->saved.mac = NULL;
+        }
+        g_ptr_array_remove(ledger->claims, existing);
+    }
+    g_ptr_array_add(ledger->claims, g_steal_pointer(&owned));
+    return TRUE;
+}
+
+gboolean
+vfp_ledger_release(VfpLedger *ledger, const char *address)
+{
+    VfpClaim *claim = vfp_ledger_lookup(ledger, address);
+
+    return claim && g_ptr_array_remove(ledger->claims, claim);
+}
+
+guint
+vfp_ledger_release_domain(VfpLedger *ledger, const char *uuid)
+{
+    guint removed = 0;
+
+    for (guint i = 0; i < ledger->claims->len;) {
+        VfpClaim *claim = g_ptr_array_index(ledger->claims, i);
+
+        if (g_strcmp0(claim->uuid, uuid) == 0) {
+            g_ptr_array_remove_index(ledger->claims, i);
+            removed++;
+        } else {
+            i++;
+        }
+    }
+    return removed;
+}
+
+static gboolean
+fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return FALSE;
+    rc = fsync(fd);
+    close(fd);
+    return rc == 0;
+}
+
+/* Temporary file, fsync, rename, fsync of the directory: after a crash the ledger is either
+ * the old one or the new one, never a mix. */
+gboolean
+vfp_ledger_commit(VfpLedger *ledger, GError **error)
+{
+    g_autofree char *json = NULL;
+    g_autofree char *tmp = NULL;
+    gsize length;
+    gssize written = 0;
+    int fd;
+
+    g_return_val_if_fail(ledger->mode == VFP_LEDGER_WRITE, FALSE);
+    json = vfp_ledger_to_json(ledger);
+    length = strlen(json);
+    tmp = g_strdup_printf("%s.%d.tmp", ledger->path, (int)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        goto fail;
+    while ((gsize)written < length) {
+        gssize n = write(fd, json + written, length - written);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+
+            close(fd);
+            errno = saved;
+            goto fail;
+        }
+        written += n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0)
+        goto fail;
+    if (rename(tmp, ledger->path) < 0)
+        goto fail;
+    fsync_path(ledger->dir, O_RDONLY | O_DIRECTORY);
+    return TRUE;
+
+fail:
+    g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot write the ledger %s: %s",
+                ledger->path, g_strerror(errno));
+    unlink(tmp);
+    return FALSE;
+}

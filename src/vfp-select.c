@@ -1,0 +1,582 @@
+/* The selection policy. Every candidate VF of a request's pool is checked; the acceptable ones
+ * are ranked (NUMA locality, existing before created, the pool's pack/spread order, address,
+ * index) and the first wins. The turned-down ones are kept with their reason for explain. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vfp-error.h"
+#include "vfp-select.h"
+
+static const char *const reject_reason_names[] = {
+    [VFP_REJECT_RANGE] = "range",
+    [VFP_REJECT_NUMA] = "numa",
+    [VFP_REJECT_IOMMU] = "iommu-group",
+    [VFP_REJECT_HOST_USE] = "host-use",
+    [VFP_REJECT_HELD] = "held",
+    [VFP_REJECT_RESERVED] = "reserved",
+    [VFP_REJECT_TAKEN] = "taken",
+    [VFP_REJECT_NOT_CREATABLE] = "not-creatable",
+    [VFP_REJECT_BROKEN] = "unreadable",
+};
+
+const char *
+vfp_reject_reason_to_string(VfpRejectReason reason)
+{
+    return reject_reason_names[reason];
+}
+
+static void
+vfp_rejection_free(VfpRejection *rejection)
+{
+    g_free(rejection->address);
+    g_free(rejection->pf);
+    g_free(rejection->detail);
+    g_free(rejection);
+}
+
+void
+vfp_choice_free(VfpChoice *choice)
+{
+    if (!choice)
+        return;
+    g_free(choice->address);
+    g_free(choice->pf);
+    g_clear_pointer(&choice->rejections, g_ptr_array_unref);
+    g_free(choice);
+}
+
+/* One VF considered for one request. */
+typedef struct {
+    VfpPf *pf;
+    guint index;
+    char *address;
+    gboolean exists;
+    int numa_node;
+    guint numa_rank; /* 0: local or locality not asked for */
+} Candidate;
+
+static void
+candidate_clear(Candidate *candidate)
+{
+    g_free(candidate->address);
+}
+
+/* The state of one resolve call: what this domain already chose, and how busy each PF is. */
+typedef struct {
+    const VfpSelectContext *context;
+    const VfpDomain *domain;
+    GHashTable *taken;    /* address -> alias chosen in this call */
+    GHashTable *pf_usage; /* PF address -> GUINT_TO_POINTER(VFs in use or chosen) */
+} Selection;
+
+static guint
+pf_usage(Selection *selection, const char *pf)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(selection->pf_usage, pf));
+}
+
+static void
+pf_usage_add(Selection *selection, const char *pf)
+{
+    g_hash_table_insert(selection->pf_usage, g_strdup(pf),
+                        GUINT_TO_POINTER(pf_usage(selection, pf) + 1));
+}
+
+static const VfpClaim *
+claim_by_other(Selection *selection, const char *address)
+{
+    const VfpClaim *claim;
+
+    if (!selection->context->ledger || !address)
+        return NULL;
+    claim = vfp_ledger_lookup(selection->context->ledger, address);
+    if (claim && g_strcmp0(claim->uuid, selection->domain->uuid) != 0)
+        return claim;
+    return NULL;
+}
+
+static const char *
+reserved_by_other(Selection *selection, const char *address)
+{
+    const char *holder;
+
+    if (!selection->context->reserved_by || !address)
+        return NULL;
+    holder = g_hash_table_lookup(selection->context->reserved_by, address);
+    if (holder && g_strcmp0(holder, selection->domain->name) != 0)
+        return holder;
+    return NULL;
+}
+
+/* VFs can be created only by rewriting sriov_numvfs, which destroys the existing VFs: allowed
+ * only while none of the PF's VFs is held by a running domain. */
+static char *
+pf_resize_blocker(Selection *selection, VfpPf *pf)
+{
+    VfpLedger *ledger = selection->context->ledger;
+    GPtrArray *claims = ledger ? vfp_ledger_get_claims(ledger) : NULL;
+
+    for (guint i = 0; claims && i < claims->len; i++) {
+        const VfpClaim *claim = g_ptr_array_index(claims, i);
+
+        if (g_strcmp0(claim->pf, pf->address) == 0)
+            return g_strdup_printf("PF %s has VF %s held by running domain '%s', and VFs can "
+                                   "only be created while none is in use",
+                                   pf->address, claim->address, claim->domain);
+    }
+    return NULL;
+}
+
+/* An IOMMU group is handed to a guest whole: every other member must be a VF of this pool
+ * that no other domain holds. */
+static char *
+iommu_blocker(Selection *selection, const VfpPool *pool, const VfpVf *vf)
+{
+    for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
+        const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);
+        VfpVf *peer = vfp_host_get_vf(selection->context->host, peer_address, NULL);
+        const VfpClaim *claim;
+
+        /* A sibling chosen for this same domain is fine: the group gets one owner. */
+        if (!peer || !vfp_pool_owns_vf(pool, peer))
+            return g_strdup_printf("shares IOMMU group %d with %s, which is not in pool '%s'",
+                                   vf->iommu_group, peer_address, pool->name);
+        if ((claim = claim_by_other(selection, peer_address)))
+            return g_strdup_printf("shares IOMMU group %d with %s, held by running domain '%s'",
+                                   vf->iommu_group, peer_address, claim->domain);
+    }
+    return NULL;
+}
+
+static void
+add_rejection(GPtrArray *rejections, const Candidate *candidate, VfpRejectReason reason,
+              char *detail)
+{
+    VfpRejection *rejection = g_new0(VfpRejection, 1);
+
+    rejection->address = g_strdup(candidate->address);
+    rejection->pf = g_strdup(candidate->pf->address);
+    rejection->index = candidate->index;
+    rejection->reason = reason;
+    rejection->detail = detail;
+    g_ptr_array_add(rejections, rejection);
+}
+
+/* Fills CANDIDATE for VF INDEX of PF and says whether it may be given to REQUEST; if not,
+ * the reason goes to REJECTIONS. */
+static gboolean
+check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *request, VfpPf *pf,
+                guint index, Candidate *candidate, GPtrArray *rejections)
+{
+    g_autoptr(GError) local = NULL;
+    const VfpClaim *claim;
+    const char *holder;
+    char *why = NULL;
+    VfpVf *vf = NULL;
+
+    candidate->pf = pf;
+    candidate->index = index;
+    candidate->exists = index < pf->num_vfs;
+    candidate->numa_node = pf->numa_node;
+    if (candidate->exists) {
+        vf = vfp_pf_get_vf(pf, index, &local);
+        if (!vf) {
+            candidate->address = vfp_pf_predict_vf_address(pf, index);
+            add_rejection(rejections, candidate, VFP_REJECT_BROKEN, g_strdup(local->message));
+            return FALSE;
+        }
+        candidate->address = g_strdup(vf->address);
+        if (vf->numa_node >= 0)
+            candidate->numa_node = vf->numa_node;
+    } else {
+        candidate->address = vfp_pf_predict_vf_address(pf, index);
+    }
+
+    if (!vfp_pool_has_index(pool, index)) {
+        add_rejection(rejections, candidate, VFP_REJECT_RANGE,
+                      g_strdup_printf("VF index %u is outside the pool's range", index));
+        return FALSE;
+    }
+    if ((claim = claim_by_other(selection, candidate->address))) {
+        add_rejection(rejections, candidate, VFP_REJECT_HELD,
+                      g_strdup_printf("held by running domain '%s'", claim->domain));
+        return FALSE;
+    }
+    if ((holder = reserved_by_other(selection, candidate->address))) {
+        add_rejection(rejections, candidate, VFP_REJECT_RESERVED,
+                      g_strdup_printf("reserved by domain '%s'", holder));
+        return FALSE;
+    }
+    if (candidate->address && g_hash_table_contains(selection->taken, candidate->address)) {
+        add_rejection(rejections, candidate, VFP_REJECT_TAKEN,
+                      g_strdup_printf("already chosen for '%s' of this domain",
+                                      (const char *)g_hash_table_lookup(selection->taken,
+                                                                        candidate->address)));
+        return FALSE;
+    }
+    if (pool->numa != VFP_NUMA_IGNORE && vfp_domain_request_numa(selection->domain, request) >= 0 &&
+        !vfp_domain_numa_allows(selection->domain, request, candidate->numa_node)) {
+        if (pool->numa == VFP_NUMA_REQUIRED) {
+            add_rejection(rejections, candidate, VFP_REJECT_NUMA,
+                          g_strdup_printf("on NUMA node %d, and the pool requires node %d",
+                                          candidate->numa_node,
+                                          vfp_domain_request_numa(selection->domain, request)));
+            return FALSE;
+        }
+        candidate->numa_rank = 1;
+    }
+    if (!candidate->exists) {
+        if (!candidate->address) {
+            add_rejection(rejections, candidate, VFP_REJECT_NOT_CREATABLE,
+                          g_strdup_printf("PF %s does not expose sriov_offset/sriov_stride, so "
+                                          "the address of a new VF is unknown",
+                                          pf->address));
+            return FALSE;
+        }
+        if ((why = pf_resize_blocker(selection, pf))) {
+            add_rejection(rejections, candidate, VFP_REJECT_NOT_CREATABLE, why);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (vfp_vf_in_host_use(vf, &why)) {
+        add_rejection(rejections, candidate, VFP_REJECT_HOST_USE, why);
+        return FALSE;
+    }
+    if ((why = iommu_blocker(selection, pool, vf))) {
+        add_rejection(rejections, candidate, VFP_REJECT_IOMMU, why);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+typedef struct {
+    Selection *selection;
+    VfpPolicy policy;
+} RankContext;
+
+static int
+compare_candidates(gconstpointer pa, gconstpointer pb, gpointer opaque)
+{
+    const Candidate *a = pa;
+    const Candidate *b = pb;
+    RankContext *rank = opaque;
+    guint usage_a, usage_b;
+    int order;
+
+    if (a->numa_rank != b->numa_rank)
+        return a->numa_rank < b->numa_rank ? -1 : 1;
+    if (a->exists != b->exists)
+        return a->exists ? -1 : 1;
+    usage_a = pf_usage(rank->selection, a->pf->address);
+    usage_b = pf_usage(rank->selection, b->pf->address);
+    if (usage_a != usage_b) {
+        order = usage_a > usage_b ? -1 : 1;
+        return rank->policy == VFP_POLICY_PACK ? order : -order;
+    }
+    if ((order = g_strcmp0(a->pf->address, b->pf->address)) != 0)
+        return order;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static VfpChoice *
+choice_new(const VfpRequest *request, const VfpPool *pool, const Candidate *candidate)
+{
+    VfpChoice *choice = g_new0(VfpChoice, 1);
+
+    choice->request = request;
+    choice->pool = pool;
+    choice->address = g_strdup(candidate->address);
+    choice->pf = g_strdup(candidate->pf->address);
+    choice->index = candidate->index;
+    choice->numa_node = candidate->numa_node;
+    choice->exists = candidate->exists;
+    choice->network = candidate->pf->netdev != NULL;
+    return choice;
+}
+
+static const VfpPool *
+request_pool(Selection *selection, const VfpRequest *request, GError **error)
+{
+    const VfpPool *pool = vfp_pool_find(selection->context->pools, request->pool);
+
+    if (!pool)
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': vf '%s' asks for pool '%s', which is not defined on this host; "
+                    "add %s/pools.d/%s.xml or fix the request",
+                    selection->domain->name, request->alias, request->pool, vfp_conf_dir(),
+                    request->pool);
+    return pool;
+}
+
+/* The domain's current reservation for REQUEST, if it is still acceptable. */
+static VfpChoice *
+keep_reservation(Selection *selection, const VfpRequest *request, const VfpPool *pool)
+{
+    VfpReservation *reservation = vfp_domain_find_reservation(selection->domain, request->alias);
+    g_autoptr(GPtrArray) ignored = NULL;
+    Candidate candidate = {0};
+    VfpChoice *choice = NULL;
+    VfpPf *pf;
+
+    if (!reservation)
+        return NULL;
+    pf = vfp_host_get_pf(selection->context->host, reservation->pf, NULL);
+    if (!pf || reservation->index >= vfp_pool_vf_limit(pool, pf))
+        return NULL;
+    ignored = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
+    if (check_candidate(selection, pool, request, pf, reservation->index, &candidate, ignored) &&
+        g_strcmp0(candidate.address, reservation->address) == 0) {
+        GPtrArray *pool_pfs = vfp_pool_get_pfs(pool, selection->context->host, NULL);
+
+        if (pool_pfs && g_ptr_array_find(pool_pfs, pf, NULL)) {
+            choice = choice_new(request, pool, &candidate);
+            choice->kept = TRUE;
+            choice->available = 1;
+        }
+        g_clear_pointer(&pool_pfs, g_ptr_array_unref);
+    }
+    candidate_clear(&candidate);
+    return choice;
+}
+
+static char *
+summarize_rejections(GPtrArray *rejections)
+{
+    guint counts[G_N_ELEMENTS(reject_reason_names)] = {0};
+    GString *summary = g_string_new(NULL);
+
+    for (guint i = 0; i < rejections->len; i++)
+        counts[((VfpRejection *)g_ptr_array_index(rejections, i))->reason]++;
+    for (guint reason = 0; reason < G_N_ELEMENTS(counts); reason++) {
+        if (counts[reason])
+            g_string_append_printf(summary, "%s%u %s", summary->len ? ", " : "", counts[reason],
+                                   reject_reason_names[reason]);
+    }
+    return g_string_free(summary, FALSE);
+}
+
+static VfpChoice *
+choose(Selection *selection, const VfpRequest *request, const VfpPool *pool, GError **error)
+{
+    g_autoptr(GPtrArray) rejections =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
+    g_autoptr(GArray) acceptable = g_array_new(FALSE, TRUE, sizeof(Candidate));
+    g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, selection->context->host, error);
+    RankContext rank = {selection, pool->policy};
+    VfpChoice *choice;
+
+    if (!pfs)
+        return NULL;
+    g_array_set_clear_func(acceptable, (GDestroyNotify)candidate_clear);
+    for (guint i = 0; i < pfs->len; i++) {
+        VfpPf *pf = g_ptr_array_index(pfs, i);
+        guint limit = vfp_pool_vf_limit(pool, pf);
+
+        for (guint index = 0; index < limit; index++) {
+            Candidate candidate = {0};
+
+            if (check_candidate(selection, pool, request, pf, index, &candidate, rejections))
+                g_array_append_val(acceptable, candidate);
+            else
+                candidate_clear(&candidate);
+        }
+    }
+    if (acceptable->len == 0) {
+        g_autofree char *summary = summarize_rejections(rejections);
+
+        if (pfs->len == 0)
+            g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
+                        "domain '%s': pool '%s' has no PF on this host for vf '%s'; check the "
+                        "pool's <pf> selectors against 'vfpool status'",
+                        selection->domain->name, pool->name, request->alias);
+        else
+            g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
+                        "domain '%s': pool '%s' has no free VF for vf '%s' (%u turned down: %s); "
+                        "stop a domain that holds one or add VFs to the pool, and see 'vfpool "
+                        "explain' for each VF",
+                        selection->domain->name, pool->name, request->alias, rejections->len,
+                        summary);
+        return NULL;
+    }
+    g_array_sort_with_data(acceptable, compare_candidates, &rank);
+    choice = choice_new(request, pool, &g_array_index(acceptable, Candidate, 0));
+    choice->available = acceptable->len;
+    choice->rejections = g_steal_pointer(&rejections);
+    return choice;
+}
+
+static void
+selection_take(Selection *selection, const VfpChoice *choice)
+{
+    g_hash_table_insert(selection->taken, g_strdup(choice->address),
+                        g_strdup(choice->request->alias));
+    pf_usage_add(selection, choice->pf);
+}
+
+static void
+count_pf_usage(Selection *selection)
+{
+    const VfpSelectContext *context = selection->context;
+    GPtrArray *claims = context->ledger ? vfp_ledger_get_claims(context->ledger) : NULL;
+    GHashTableIter iter;
+    gpointer address;
+
+    for (guint i = 0; claims && i < claims->len; i++) {
+        const VfpClaim *claim = g_ptr_array_index(claims, i);
+
+        if (claim->pf && g_strcmp0(claim->uuid, selection->domain->uuid) != 0)
+            pf_usage_add(selection, claim->pf);
+    }
+    if (!context->reserved_by)
+        return;
+    g_hash_table_iter_init(&iter, context->reserved_by);
+    while (g_hash_table_iter_next(&iter, &address, NULL)) {
+        VfpVf *vf;
+
+        if (context->ledger && vfp_ledger_lookup(context->ledger, address))
+            continue; /* counted above */
+        vf = vfp_host_get_vf(context->host, address, NULL);
+        if (vf)
+            pf_usage_add(selection, vf->pf->address);
+    }
+}
+
+/* One VfpChoice per request of DOMAIN, in request order. Reservations that still hold are
+ * kept, so resolving a resolved domain changes nothing. */
+GPtrArray *
+vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GError **error)
+{
+    g_autoptr(GPtrArray) choices = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_choice_free);
+    g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    Selection selection = {context, domain, taken, usage};
+
+    count_pf_usage(&selection);
+    g_ptr_array_set_size(choices, domain->requests->len);
+
+    /* Kept reservations first, so a new choice never takes a VF this domain already holds for
+     * a later request. */
+    for (guint i = 0; i < domain->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
+        const VfpPool *pool = request_pool(&selection, request, error);
+        VfpChoice *choice;
+
+        if (!pool)
+            return NULL;
+        choice = keep_reservation(&selection, request, pool);
+        if (choice) {
+            selection_take(&selection, choice);
+            g_ptr_array_index(choices, i) = choice;
+        }
+    }
+    for (guint i = 0; i < domain->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
+        VfpChoice *choice;
+
+        if (g_ptr_array_index(choices, i))
+            continue;
+        choice = choose(&selection, request, request_pool(&selection, request, NULL), error);
+        if (!choice)
+            return NULL;
+        selection_take(&selection, choice);
+        g_ptr_array_index(choices, i) = choice;
+    }
+    return g_steal_pointer(&choices);
+}
+
+/* Writes CHOICES into DOMAIN's devices and reservations. */
+gboolean
+vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
+{
+    g_autofree VfpAssignment *assignments = g_new0(VfpAssignment, choices->len);
+
+    for (guint i = 0; i < choices->len; i++) {
+        const VfpChoice *choice = g_ptr_array_index(choices, i);
+
+        assignments[i].request = choice->request;
+        assignments[i].address = choice->address;
+        assignments[i].pf = choice->pf;
+        assignments[i].index = choice->index;
+        assignments[i].network = choice->network;
+        assignments[i].managed = vfp_pool_driver_is_managed(choice->pool);
+    }
+    return vfp_domain_apply(domain, assignments, choices->len, error);
+}
+
+/* Counts a pool's VFs the way selection sees them, for a domain that holds nothing. */
+gboolean
+vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
+                       VfpPoolCensus *census, GError **error)
+{
+    g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) requests = g_ptr_array_new();
+    g_autoptr(GPtrArray) reservations = g_ptr_array_new();
+    g_autoptr(GArray) nodes = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GPtrArray) rejections =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
+    g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, context->host, error);
+    VfpDomain nobody = {.name = (char *)"", .requests = requests, .reservations = reservations,
+                        .numa_nodes = nodes};
+    VfpRequest request = {.numa_node = -1};
+    Selection selection = {context, &nobody, taken, usage};
+
+    memset(census, 0, sizeof(*census));
+    if (!pfs)
+        return FALSE;
+    for (guint i = 0; i < pfs->len; i++) {
+        VfpPf *pf = g_ptr_array_index(pfs, i);
+        guint limit = vfp_pool_vf_limit(pool, pf);
+
+        for (guint index = 0; index < limit; index++) {
+            Candidate candidate = {0};
+            guint before = rejections->len;
+
+            if (!vfp_pool_has_index(pool, index))
+                continue;
+            census->total++;
+            if (index < pf->num_vfs)
+                census->existing++;
+            if (check_candidate(&selection, pool, &request, pf, index, &candidate, rejections)) {
+                census->free++;
+            } else if (rejections->len > before) {
+                VfpRejection *last = g_ptr_array_index(rejections, rejections->len - 1);
+
+                if (last->reason == VFP_REJECT_HELD)
+                    census->held++;
+                else if (last->reason == VFP_REJECT_RESERVED)
+                    census->reserved++;
+            }
+            candidate_clear(&candidate);
+        }
+    }
+    return TRUE;
+}
+
+/* A one-word state of an existing VF for status listings ("free", "held", "reserved",
+ * "host-use", "iommu-group", ...), with a human detail. Pool membership is not considered. */
+const char *
+vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf, char **detail)
+{
+    const VfpClaim *claim = context->ledger ? vfp_ledger_lookup(context->ledger, vf->address)
+                                            : NULL;
+    const char *holder = context->reserved_by ? g_hash_table_lookup(context->reserved_by,
+                                                                    vf->address)
+                                              : NULL;
+
+    if (claim) {
+        *detail = g_strdup_printf("held by running domain '%s' (%s)", claim->domain,
+                                  claim->alias ? claim->alias : "?");
+        return vfp_reject_reason_to_string(VFP_REJECT_HELD);
+    }
+    if (holder) {
+        *detail = g_strdup_printf("reserved by domain '%s'", holder);
+        return vfp_reject_reason_to_string(VFP_REJECT_RESERVED);
+    }
+    if (vfp_vf_in_host_use(vf, detail))
+        return vfp_reject_reason_to_string(VFP_REJECT_HOST_USE);
+    *detail = NULL;
+    return "free";
+}

@@ -1,0 +1,74 @@
+/* Choosing VFs for a domain's requests: pool membership, on-demand creation, NUMA locality,
+ * IOMMU isolation, host use, ledger claims and other domains' reservations, then the pool's
+ * pack/spread policy. Deterministic: the same host, pools, ledger and domain give the same
+ * choice. */
+#pragma once
+
+#include <glib.h>
+
+#include "vfp-domain.h"
+#include "vfp-host.h"
+#include "vfp-ledger.h"
+#include "vfp-pool.h"
+
+typedef enum {
+    VFP_REJECT_RANGE,       /* index outside the pool's range */
+    VFP_REJECT_NUMA,        /* on another node and the pool requires locality */
+    VFP_REJECT_IOMMU,       /* IOMMU group shared with a device outside the pool or held */
+    VFP_REJECT_HOST_USE,    /* the host uses its netdev */
+    VFP_REJECT_HELD,        /* claimed in the ledger by a running domain */
+    VFP_REJECT_RESERVED,    /* reserved by another defined domain */
+    VFP_REJECT_TAKEN,       /* already chosen for another request of this domain */
+    VFP_REJECT_NOT_CREATABLE, /* does not exist and cannot be created now */
+    VFP_REJECT_BROKEN,      /* sysfs could not be read */
+} VfpRejectReason;
+
+typedef struct {
+    char *address; /* may be NULL for a VF whose address cannot be predicted */
+    char *pf;
+    guint index;
+    VfpRejectReason reason;
+    char *detail;
+} VfpRejection;
+
+typedef struct {
+    const VfpRequest *request;
+    const VfpPool *pool;
+    char *address;
+    char *pf;
+    guint index;
+    int numa_node;
+    gboolean exists;   /* FALSE: created on demand at start */
+    gboolean network;  /* the PF has a network device: <interface type='hostdev'> */
+    gboolean kept;     /* the domain's existing reservation still holds */
+    guint available;   /* acceptable candidates, the chosen one included */
+    GPtrArray *rejections; /* VfpRejection * */
+} VfpChoice;
+
+typedef struct {
+    VfpHost *host;
+    GPtrArray *pools;
+    VfpLedger *ledger;       /* NULL: nothing is claimed */
+    GHashTable *reserved_by; /* address -> name of the other domain reserving it; may be NULL */
+} VfpSelectContext;
+
+void vfp_choice_free(VfpChoice *choice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpChoice, vfp_choice_free)
+
+const char *vfp_reject_reason_to_string(VfpRejectReason reason);
+GPtrArray *vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain,
+                              GError **error);
+gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error);
+
+typedef struct {
+    guint total;    /* VF indexes of the pool that exist or can be created */
+    guint existing;
+    guint free;     /* could be given to a new domain now */
+    guint held;     /* claimed by running domains */
+    guint reserved; /* reserved by defined domains, not running */
+} VfpPoolCensus;
+
+gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
+                                VfpPoolCensus *census, GError **error);
+const char *vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf,
+                                char **detail);

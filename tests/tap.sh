@@ -1,0 +1,34 @@
+# A small TAP emitter for the shell tests, sourced by them.
+tap_count=0
+tap_failed=0
+
+tap_ok() {
+    tap_count=$((tap_count + 1))
+    echo "ok $tap_count - $1"
+}
+
+tap_not_ok() {
+    tap_count=$((tap_count + 1))
+    tap_failed=$((tap_failed + 1))
+    echo "not ok $tap_count - $1"
+    shift
+    for line in "$@"; do
+        printf '%s\n' "$line" | sed 's/^/# /'
+    done
+}
+
+# tap_check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+tap_check() {
+    desc=$1
+    shift
+    if out=$("$@" 2>&1); then
+        tap_ok "$desc"
+    else
+        tap_not_ok "$desc" "$out"
+    fi
+}
+
+tap_done() {
+    echo "1..$tap_count"
+    [ "$tap_failed" -eq 0 ]
+}

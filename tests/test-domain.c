@@ -1,0 +1,109 @@
+/* Domain XML: requests, reservations, NUMA from <numatune>, and bad input. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vfp-domain.h"
+#include "vfp-error.h"
+
+#define NS "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'"
+
+static VfpDomain *
+parse(const char *xml, GError **error)
+{
+    return vfp_domain_parse(xml, strlen(xml), error);
+}
+
+static void
+test_requests(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) domain = parse(
+        "<domain><name>d</name><uuid>u</uuid>"
+        "<numatune><memory nodeset='2-3,^2,5'/></numatune><metadata><v:vfpool " NS ">"
+        "<v:vf alias='ua-a' pool='p' mac='52:54:00:AA:00:01' vlan='42' qos='3' trust='on'/>"
+        "<v:vf alias='ua-b' pool='q' numa='1' link-state='disable'/>"
+        "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
+        "</v:vfpool></metadata></domain>",
+        &error);
+    VfpRequest *a, *b;
+
+    g_assert_no_error(error);
+    g_assert_cmpstr(domain->name, ==, "d");
+    g_assert_cmpuint(domain->requests->len, ==, 2);
+    a = g_ptr_array_index(domain->requests, 0);
+    b = g_ptr_array_index(domain->requests, 1);
+    g_assert_cmpstr(a->config.mac, ==, "52:54:00:aa:00:01");
+    g_assert_cmpint(a->config.vlan, ==, 42);
+    g_assert_cmpint(a->config.vlan_qos, ==, 3);
+    g_assert_cmpint(a->config.trust, ==, VFP_TRISTATE_ON);
+    g_assert_cmpint(b->config.link_state, ==, VFP_LINK_STATE_DISABLE);
+    g_assert_cmpint(vfp_domain_request_numa(domain, a), ==, 3);
+    g_assert_true(vfp_domain_numa_allows(domain, a, 5));
+    g_assert_false(vfp_domain_numa_allows(domain, a, 2));
+    g_assert_cmpint(vfp_domain_request_numa(domain, b), ==, 1);
+    g_assert_false(vfp_domain_numa_allows(domain, b, 3));
+    g_assert_cmpstr(vfp_domain_find_reservation(domain, "ua-a")->address, ==, "0000:3c:10.0");
+    g_assert_null(vfp_domain_find_reservation(domain, "ua-b"));
+}
+
+static void
+test_plain_domain(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) domain =
+        parse("<domain><name>plain</name><metadata><x:y xmlns:x='urn:x'/></metadata></domain>",
+              &error);
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(domain->requests->len, ==, 0);
+}
+
+static void
+assert_bad(const char *xml, const char *fragment)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) domain = parse(xml, &error);
+
+    g_assert_null(domain);
+    g_assert_nonnull(error);
+    if (!strstr(error->message, fragment))
+        g_error("'%s' does not mention '%s'", error->message, fragment);
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+#define WRAP(requests)                                                                         \
+    "<domain><name>d</name><metadata><v:vfpool " NS ">" requests "</v:vfpool></metadata></domain>"
+
+static void
+test_bad_input(void)
+{
+    assert_bad("", "not well-formed");
+    assert_bad("<domain><name>d</name>", "not well-formed");
+    assert_bad("<network/>", "not a libvirt <domain>");
+    assert_bad("<domain/>", "no <name>");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p'/><v:vf alias='ua-a' pool='q'/>"),
+               "alias 'ua-a' is used by two");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p' mac='ff:ff:ff:ff:ff:ff'/>"), "mac");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p' vlan='4095'/>"), "vlan '4095'");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p' vlan='-1'/>"), "vlan");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p' trust='yes'/>"), "trust");
+    assert_bad(WRAP("<v:vf alias='a' pool='p'/>"), "schema");
+    assert_bad(WRAP("<v:vf alias='ua-a'/>"), "schema");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='../../etc'/>"), "schema");
+    assert_bad(WRAP("<v:vf alias='ua-a' pool='p' bogus='1'/>"), "schema");
+    assert_bad(WRAP("<v:reservation alias='ua-a' address='0000:3c:10.0' pf='x' index='0'/>"),
+               "schema");
+    assert_bad("<domain><name>d</name><numatune><memory nodeset='a-b'/></numatune></domain>",
+               "nodeset");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/domain/requests", test_requests);
+    g_test_add_func("/domain/plain", test_plain_domain);
+    g_test_add_func("/domain/bad", test_bad_input);
+    return g_test_run();
+}
