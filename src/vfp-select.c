@@ -577,6 +577,16 @@ vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf, char **det
     }
     if (vfp_vf_in_host_use(vf, detail))
         return vfp_reject_reason_to_string(VFP_REJECT_HOST_USE);
+    for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
+        const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);
+        VfpVf *peer = vfp_host_get_vf(context->host, peer_address, NULL);
+
+        if (!peer || peer->pf != vf->pf) {
+            *detail = g_strdup_printf("shares IOMMU group %d with %s", vf->iommu_group,
+                                      peer_address);
+            return vfp_reject_reason_to_string(VFP_REJECT_IOMMU);
+        }
+    }
     *detail = NULL;
     return "free";
 }
