@@ -582,6 +582,46 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
     }
 }
 
+void
+vfp_device_info_clear(VfpDeviceInfo *info)
+{
+    g_clear_pointer(&info->address, g_free);
+    info->found = FALSE;
+}
+
+static unsigned int
+hex_prop(xmlNode *node, const char *name)
+{
+    g_autofree char *text = vfp_xml_get_prop(node, name);
+
+    return text ? g_ascii_strtoull(text, NULL, 0) : 0;
+}
+
+/* What the device with user alias ALIAS looks like: its kind, managed flag and VF address. */
+void
+vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *device = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
+    g_autofree char *managed = NULL;
+    xmlNode *address;
+
+    memset(info, 0, sizeof(*info));
+    if (!device || !(device_is_network_vf(device) || device_is_pci_hostdev(device)))
+        return;
+    info->found = TRUE;
+    info->network = device_is_network_vf(device);
+    managed = vfp_xml_get_prop(device, "managed");
+    info->managed = g_strcmp0(managed, "yes") == 0;
+    address = vfp_xml_first_child(vfp_xml_first_child(device, NULL, "source"), NULL, "address");
+    if (address) {
+        VfpPciAddress pci = {hex_prop(address, "domain"), hex_prop(address, "bus"),
+                             hex_prop(address, "slot"), hex_prop(address, "function")};
+
+        info->address = vfp_pci_address_format(&pci);
+    }
+}
+
 /* Writes ASSIGNMENTS (one per request) into the devices and the reservations. */
 gboolean
 vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,

@@ -6,10 +6,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "vfp-domain-ns.h"
 #include "vfp-vfconfig.h"
-
-#define VFP_DOMAIN_NS "http://vfpool.org/xmlns/libvirt/domain/1.0"
-#define VFP_DOMAIN_NS_PREFIX "vfpool"
 
 typedef struct {
     char *alias;
@@ -44,6 +42,17 @@ typedef struct {
     gboolean managed;  /* libvirt binds vfio-pci itself */
 } VfpAssignment;
 
+/* The device a request maps to, as the domain XML has it. */
+typedef struct {
+    gboolean found;
+    gboolean network;  /* <interface type='hostdev'> */
+    gboolean managed;  /* managed='yes' */
+    char *address;     /* <source><address>, normalized; NULL when missing */
+} VfpDeviceInfo;
+
+void vfp_device_info_clear(VfpDeviceInfo *info);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VfpDeviceInfo, vfp_device_info_clear)
+
 void vfp_domain_free(VfpDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpDomain, vfp_domain_free)
 
@@ -54,6 +63,7 @@ int vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request);
 gboolean vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node);
 VfpReservation *vfp_domain_find_reservation(const VfpDomain *domain, const char *alias);
 
+void vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info);
 gboolean vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
                           GError **error);
 char *vfp_domain_to_string(const VfpDomain *domain);

@@ -377,6 +377,56 @@ vfp_pf_predict_vf_address(const VfpPf *pf, guint index)
     return vfp_pci_address_format(&vf_address);
 }
 
+#define VF_APPEAR_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+/* Gives PF COUNT VFs. The kernel only changes sriov_numvfs from or to 0, and new VFs must not
+ * be grabbed by a host driver before we hand them out, hence autoprobe off first. Waits, with
+ * a bound, for the last virtfn link: udev and the PF driver create VFs asynchronously. */
+gboolean
+vfp_pf_set_num_vfs(VfpPf *pf, guint count, GError **error)
+{
+    g_autofree char *numvfs = vfp_sysfs_pci_file(pf->address, "sriov_numvfs");
+    g_autofree char *autoprobe = vfp_sysfs_pci_file(pf->address, "sriov_drivers_autoprobe");
+    g_autofree char *value = g_strdup_printf("%u", count);
+    g_autofree char *last = NULL;
+    gint64 deadline;
+
+    if (count > pf->total_vfs) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID, "PF %s supports at most %u VFs, not %u",
+                    pf->address, pf->total_vfs, count);
+        return FALSE;
+    }
+    if (pf->drivers_autoprobe > 0) {
+        if (!vfp_sysfs_write(autoprobe, "0", error))
+            return FALSE;
+        pf->drivers_autoprobe = 0;
+    }
+    if (pf->num_vfs != 0 && !vfp_sysfs_write(numvfs, "0", error))
+        return FALSE;
+    g_ptr_array_set_size(pf->vfs, 0);
+    pf->num_vfs = 0;
+    pf->vfs_complete = FALSE;
+    if (count == 0)
+        return TRUE;
+    if (!vfp_sysfs_write(numvfs, value, error))
+        return FALSE;
+
+    last = vfp_sysfs_path("/bus/pci/devices/%s/virtfn%u", pf->address, count - 1);
+    deadline = g_get_monotonic_time() + VF_APPEAR_TIMEOUT_US;
+    while (!vfp_sysfs_exists(last)) {
+        if (g_get_monotonic_time() > deadline) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_SYSFS,
+                        "PF %s accepted %u VFs but they did not appear within %d s", pf->address,
+                        count, (int)(VF_APPEAR_TIMEOUT_US / G_USEC_PER_SEC));
+            return FALSE;
+        }
+        g_usleep(10000);
+    }
+    pf->num_vfs = count;
+    g_ptr_array_set_size(pf->vfs, count);
+    return TRUE;
+}
+
 VfpVf *
 vfp_host_get_vf(VfpHost *host, const char *address, GError **error)
 {

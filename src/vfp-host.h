@@ -54,6 +54,7 @@ char *vfp_host_device_name(VfpHost *host, guint vendor_id, guint device_id);
 GPtrArray *vfp_pf_get_vfs(VfpPf *pf, GError **error);
 VfpVf *vfp_pf_get_vf(VfpPf *pf, guint index, GError **error);
 char *vfp_pf_predict_vf_address(const VfpPf *pf, guint index);
+gboolean vfp_pf_set_num_vfs(VfpPf *pf, guint count, GError **error);
 
 gboolean vfp_vf_has_addresses(const VfpVf *vf, GError **error);
 gboolean vfp_vf_in_host_use(const VfpVf *vf, char **why);

@@ -45,6 +45,7 @@ vfp_claim_free(VfpClaim *claim)
     g_free(claim->alias);
     g_free(claim->step);
     g_free(claim->saved_driver);
+    g_free(claim->bound_driver);
     vfp_vf_config_clear(&claim->saved);
     g_free(claim);
 }
@@ -155,6 +156,9 @@ read_claim(JsonNode *node)
         !member_int(object, "time", &claim->time) || !member_int(object, "pid", &claim->pid))
         return NULL;
     claim->index = index;
+    claim->pending = json_object_get_boolean_member_with_default(object, "pending", FALSE);
+    claim->applied = member_int_or(object, "applied", 0);
+    claim->bound_driver = g_strdup(member_string(object, "bound-driver"));
     saved = json_object_get_member(object, "saved");
     if (saved && JSON_NODE_HOLDS_OBJECT(saved))
         read_saved(claim, json_node_get_object(saved));
@@ -278,6 +282,13 @@ vfp_ledger_to_json(const VfpLedger *ledger)
         add_string(builder, "step", claim->step);
         add_int(builder, "time", claim->time);
         add_int(builder, "pid", claim->pid);
+        if (claim->pending) {
+            json_builder_set_member_name(builder, "pending");
+            json_builder_add_boolean_value(builder, TRUE);
+        }
+        if (claim->applied)
+            add_int(builder, "applied", claim->applied);
+        add_string(builder, "bound-driver", claim->bound_driver);
         if (claim->has_saved)
             write_saved(builder, claim);
         json_builder_end_object(builder);
@@ -348,7 +359,8 @@ vfp_ledger_lookup(const VfpLedger *ledger, const char *address)
 }
 
 /* Takes CLAIM. A VF held by another domain is refused; the same domain claiming again (a
- * retried step) replaces its own entry but keeps the originally saved state. */
+ * retried step) replaces its own entry but keeps the originally saved state and what was
+ * changed on the VF. */
 gboolean
 vfp_ledger_claim(VfpLedger *ledger, VfpClaim *claim, GError **error)
 {
@@ -362,12 +374,18 @@ vfp_ledger_claim(VfpLedger *ledger, VfpClaim *claim, GError **error)
         return FALSE;
     }
     if (existing) {
-        if (existing->has_saved && !claim->has_saved) {
+        /* The state from before the domain first got the VF is the one to restore. */
+        if (existing->has_saved) {
+            g_free(claim->saved_driver);
+            vfp_vf_config_clear(&claim->saved);
             claim->has_saved = TRUE;
             claim->saved_driver = g_steal_pointer(&existing->saved_driver);
             claim->saved = existing->saved;
             existing->saved.mac = NULL;
         }
+        claim->applied |= existing->applied;
+        if (!claim->bound_driver)
+            claim->bound_driver = g_steal_pointer(&existing->bound_driver);
         g_ptr_array_remove(ledger->claims, existing);
     }
     g_ptr_array_add(ledger->claims, g_steal_pointer(&owned));

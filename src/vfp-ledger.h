@@ -19,7 +19,10 @@ typedef struct {
     char *alias;
     char *step;   /* the lifecycle step that wrote the claim: prepare, reconnect, ... */
     gint64 time;  /* seconds since the epoch */
-    gint64 pid;   /* of the process that wrote it, to spot claims of a killed hook */
+    gint64 pid;   /* of the process that wrote it */
+    gboolean pending; /* written ahead of changing the VF: a killed hook leaves it behind */
+    guint applied;    /* VfpVfField bits vfpool changed on the VF, restored at release */
+    char *bound_driver; /* the driver vfpool bound the VF to, NULL if it did not rebind */
     gboolean has_saved;
     char *saved_driver; /* the VF's driver before the domain got it; NULL: none */
     VfpVfConfig saved;

@@ -11,6 +11,14 @@
 #include "vfp-error.h"
 #include "vfp-sysfs.h"
 
+static VfpSysfsWriteObserver write_observer;
+
+void
+vfp_sysfs_set_write_observer(VfpSysfsWriteObserver observer)
+{
+    write_observer = observer;
+}
+
 const char *
 vfp_sysfs_root(void)
 {
@@ -87,7 +95,8 @@ vfp_sysfs_read_int_optional(const char *path, gint64 fallback, gint64 *value, GE
 gboolean
 vfp_sysfs_write(const char *path, const char *value, GError **error)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    /* O_TRUNC means nothing to sysfs but keeps a fake tree's regular files exact. */
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
     size_t len = strlen(value);
     ssize_t written;
 
@@ -111,6 +120,8 @@ vfp_sysfs_write(const char *path, const char *value, GError **error)
                     g_strerror(errno));
         return FALSE;
     }
+    if (write_observer)
+        write_observer(path, value);
     return TRUE;
 }
 

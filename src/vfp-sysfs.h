@@ -14,4 +14,9 @@ gboolean vfp_sysfs_read_int_optional(const char *path, gint64 fallback, gint64 *
                                      GError **error);
 gboolean vfp_sysfs_write(const char *path, const char *value, GError **error);
 char *vfp_sysfs_link_name(const char *path);
+
+/* Tests install an observer that plays the kernel's part after each write (creating VFs,
+ * binding drivers) on a fake tree, as libvirt's virpcimock does. */
+typedef void (*VfpSysfsWriteObserver)(const char *path, const char *value);
+void vfp_sysfs_set_write_observer(VfpSysfsWriteObserver observer);
 gboolean vfp_sysfs_exists(const char *path);

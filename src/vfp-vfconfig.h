@@ -32,6 +32,7 @@ typedef struct {
 
 void vfp_vf_config_init(VfpVfConfig *config);
 void vfp_vf_config_clear(VfpVfConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VfpVfConfig, vfp_vf_config_clear)
 void vfp_vf_config_merge(VfpVfConfig *config, const VfpVfConfig *defaults);
 
 gboolean vfp_tristate_parse(const char *text, VfpTristate *value);

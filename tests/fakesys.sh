@@ -382,3 +382,73 @@ fakesys_rm() {
     _fakesys_parent "$1" "$2" || return 1
     rm -- "$1/sys/devices/$_fakesys_p/$2/$3"
 }
+
+# ---------------------------------------------------------------- the kernel's reactions
+# What the kernel does after a write to sysfs, for the fake kernel of the test hook worker
+# (tests/fake-kernel.c), which calls these through sh after each write vfpool makes.
+
+# fakesys_remove_device ROOT ADDR: a function disappears (its VF was destroyed).
+fakesys_remove_device() {
+    _fk_link=$(readlink "$1/sys/bus/pci/devices/$2") || return 1
+    _fk_dir=$1/sys/bus/pci/devices/$_fk_link
+    if [ -L "$_fk_dir/driver" ]; then
+        rm -f "$1/sys/bus/pci/drivers/$(basename "$(readlink "$_fk_dir/driver")")/$2"
+    fi
+    if [ -L "$_fk_dir/iommu_group" ]; then
+        _fk_group=$(basename "$(readlink "$_fk_dir/iommu_group")")
+        rm -f "$1/sys/kernel/iommu_groups/$_fk_group/devices/$2"
+        rmdir "$1/sys/kernel/iommu_groups/$_fk_group/devices" \
+            "$1/sys/kernel/iommu_groups/$_fk_group" 2>/dev/null
+    fi
+    for _fk_net in "$_fk_dir"/net/*; do
+        [ -e "$_fk_net" ] && rm -f "$1/sys/class/net/$(basename "$_fk_net")"
+    done
+    rm -rf "$_fk_dir"
+    rm -f "$1/sys/bus/pci/devices/$2"
+}
+
+# fakesys_set_numvfs ROOT PFADDR N: N was written to the PF's sriov_numvfs.
+fakesys_set_numvfs() {
+    _fk_pf=$1/sys/bus/pci/devices/$2
+    _fk_i=0
+    while [ -L "$_fk_pf/virtfn$_fk_i" ]; do
+        fakesys_remove_device "$1" "$(basename "$(readlink "$_fk_pf/virtfn$_fk_i")")" || return 1
+        rm -f "$_fk_pf/virtfn$_fk_i"
+        _fk_i=$((_fk_i + 1))
+    done
+    read -r _fk_vendor <"$_fk_pf/vendor"
+    read -r _fk_vfdev <"$_fk_pf/sriov_vf_device"
+    read -r _fk_numa <"$_fk_pf/numa_node"
+    read -r _fk_off <"$_fk_pf/sriov_offset"
+    read -r _fk_stride <"$_fk_pf/sriov_stride"
+    fakesys_batch_begin "$1" || return 1
+    _fk_i=0
+    while [ "$_fk_i" -lt "$3" ]; do
+        _fk_addr=$(fakesys_vf_address "$2" "$_fk_off" "$_fk_stride" "$_fk_i") &&
+        _fakesys_next "$1" group 1000 &&
+        fakesys_vf "$1" "$2" "$_fk_i" "$_fk_addr" "$_fk_vendor" "$_fk_vfdev" "$_fk_numa" - \
+            "$_fakesys_n" || return 1
+        _fk_i=$((_fk_i + 1))
+    done
+    fakesys_batch_end || return 1
+    printf '%s\n' "$3" >"$_fk_pf/sriov_numvfs"
+}
+
+# fakesys_unbind ROOT ADDR: ADDR was written to its driver's unbind file.
+fakesys_unbind() {
+    _fk_dev=$1/sys/bus/pci/devices/$2
+    [ -L "$_fk_dev/driver" ] || return 0
+    rm -f "$1/sys/bus/pci/drivers/$(basename "$(readlink "$_fk_dev/driver")")/$2" "$_fk_dev/driver"
+}
+
+# fakesys_probe ROOT ADDR: ADDR was written to drivers_probe; driver_override decides.
+fakesys_probe() {
+    _fk_dev=$1/sys/bus/pci/devices/$2
+    read -r _fk_drv <"$_fk_dev/driver_override"
+    case "$_fk_drv" in "" | "(null)") return 0 ;; esac
+    [ -L "$_fk_dev/driver" ] && return 0
+    fakesys_driver "$1" "$_fk_drv" || return 1
+    _fk_link=$(readlink "$1/sys/bus/pci/devices/$2")
+    ln -s "../$_fk_link" "$1/sys/bus/pci/drivers/$_fk_drv/$2" &&
+    ln -s "../../../bus/pci/drivers/$_fk_drv" "$_fk_dev/driver"
+}

@@ -1,0 +1,98 @@
+/* vfpool-hook: the libvirt QEMU hook (installed as /etc/libvirt/hooks/qemu.d/vfpool).
+ *
+ * libvirt runs every hook at every lifecycle step of every domain, so this front is plain libc:
+ * it answers "not ours" as fast as starting /bin/true, and only for a domain whose XML carries
+ * the vfpool namespace at a step vfpool handles does it exec vfpool-hook-worker (next to it),
+ * which has the XML parser, netlink and the ledger. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vfp-domain-ns.h"
+
+#define MAX_XML_SIZE (64 << 20)
+
+static int
+is_handled_step(const char *op, const char *subop)
+{
+    static const char *const steps[][2] = {
+        {"prepare", "begin"}, {"release", "end"},     {"migrate", "begin"},
+        {"restore", "begin"}, {"reconnect", "begin"},
+    };
+
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (strcmp(op, steps[i][0]) == 0 && strcmp(subop, steps[i][1]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Failing a blocking step stops the domain; only fail where libvirt would show it. */
+static int
+fail(const char *op, const char *domain, const char *what, int err)
+{
+    int blocking = strcmp(op, "release") != 0 && strcmp(op, "reconnect") != 0;
+
+    fprintf(stderr, "vfpool: domain '%s': %s: %s; reinstall vfpool or remove the hook\n", domain,
+            what, strerror(err));
+    return blocking ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    char self[PATH_MAX];
+    char *xml = NULL, *slash;
+    size_t size = 0, capacity = 0;
+    ssize_t n, len;
+    int fd;
+
+    if (argc < 3 || !is_handled_step(argv[2], argc > 3 ? argv[3] : ""))
+        return 0;
+
+    for (;;) {
+        if (size == capacity) {
+            char *bigger;
+
+            capacity = capacity ? capacity * 2 : 16384;
+            if (capacity > MAX_XML_SIZE)
+                return fail(argv[2], argv[1], "domain XML larger than 64 MiB", EFBIG);
+            bigger = realloc(xml, capacity);
+            if (!bigger)
+                return fail(argv[2], argv[1], "reading the domain XML", ENOMEM);
+            xml = bigger;
+        }
+        n = read(STDIN_FILENO, xml + size, capacity - size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(argv[2], argv[1], "reading the domain XML", errno);
+        if (n == 0)
+            break;
+        size += n;
+    }
+    if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS)))
+        return 0;
+
+    /* Hand the XML we consumed to the worker as its stdin. */
+    fd = memfd_create("vfpool-domain-xml", MFD_CLOEXEC);
+    if (fd < 0 || write(fd, xml, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0 ||
+        dup2(fd, STDIN_FILENO) < 0)
+        return fail(argv[2], argv[1], "passing the domain XML on", errno);
+    free(xml);
+
+    len = readlink("/proc/self/exe", self, sizeof(self) - sizeof("vfpool-hook-worker") - 1);
+    if (len < 0)
+        return fail(argv[2], argv[1], "finding the hook worker", errno);
+    self[len] = '\0';
+    slash = strrchr(self, '/');
+    strcpy(slash ? slash + 1 : self, "vfpool-hook-worker");
+    execv(self, argv);
+    return fail(argv[2], argv[1], self, errno);
+}

@@ -1,0 +1,65 @@
+/* Argument handling, logging to syslog and output for the hook worker. */
+#include "config.h"
+
+#include <stdio.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "vfp-hook-main.h"
+#include "vfp-hook.h"
+
+static void
+log_handler(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+    int priority = LOG_INFO;
+
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+        priority = LOG_ERR;
+    else if (level & G_LOG_LEVEL_WARNING)
+        priority = LOG_WARNING;
+    else if (level & G_LOG_LEVEL_DEBUG)
+        return;
+    syslog(priority, "%s", message);
+}
+
+int
+vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
+{
+    g_autoptr(GString) output = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    gsize length = 0;
+    VfpHookStep step;
+    int rc;
+
+    if (argc < 4) {
+        fprintf(stderr, "vfpool: the hook is run by libvirt as 'vfpool-hook DOMAIN OP SUBOP "
+                        "EXTRA', not by hand\n");
+        return 1;
+    }
+    step = vfp_hook_step_parse(argv[2], argv[3]);
+    if (step == VFP_HOOK_IGNORED)
+        return 0;
+    openlog("vfpool-hook", LOG_PID, LOG_DAEMON);
+    g_log_set_default_handler(log_handler, NULL);
+    vfp_netlink_set(ops);
+
+    {
+        g_autoptr(GIOChannel) in = g_io_channel_unix_new(STDIN_FILENO);
+
+        g_io_channel_set_encoding(in, NULL, NULL);
+        if (g_io_channel_read_to_end(in, &xml, &length, &error) != G_IO_STATUS_NORMAL) {
+            fprintf(stderr, "vfpool: domain '%s': cannot read its XML: %s\n", argv[1],
+                    error->message);
+            return step == VFP_HOOK_RELEASE || step == VFP_HOOK_RECONNECT ? 0 : 1;
+        }
+    }
+    rc = vfp_hook_run(argv[1], step, xml ? xml : "", length, output, &error);
+    if (error) {
+        /* libvirt shows the hook's stderr to the user: one line that says it all. */
+        syslog(LOG_ERR, "%s", error->message);
+        fprintf(stderr, "vfpool: %s\n", error->message);
+    }
+    fwrite(output->str, 1, output->len, stdout);
+    return rc;
+}
