@@ -342,7 +342,8 @@ insert_snippet(xmlNode *parent, xmlNode *before, const char *snippet)
     blank = xmlNewDocText(parent->doc, (const xmlChar *)newline_indent);
 
     if (!parent->children) {
-        g_autofree char *closing = g_strconcat("\n", indent_of(parent), NULL);
+        g_autofree char *parent_indent = indent_of(parent);
+        g_autofree char *closing = g_strconcat("\n", parent_indent, NULL);
 
         xmlAddChild(parent, blank);
         xmlAddChild(parent, element);

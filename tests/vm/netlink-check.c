@@ -14,8 +14,7 @@
 
 static int failures;
 
-static void
-report(gboolean ok, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void report(gboolean ok, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 report(gboolean ok, const char *format, ...)
@@ -224,6 +223,27 @@ main(int argc, char **argv)
     if (!vf_read(pf, vf, &original, "original"))
         return 1;
 
+    /* The settings asked for below may equal the original ones: first flip the two switches
+     * so that a set the driver ignores shows up. */
+    for (guint i = 0; i < 2; i++) {
+        g_autoptr(GError) error = NULL;
+        VfpVfField field = i ? VFP_VF_FIELD_TRUST : VFP_VF_FIELD_SPOOFCHK;
+        VfpTristate *from = i ? &original.trust : &original.spoofchk;
+        VfpTristate *to = i ? &wanted.trust : &wanted.spoofchk;
+        const char *name = vfp_vf_field_to_string(field);
+
+        if (*from == VFP_TRISTATE_UNSET)
+            continue;
+        *to = *from == VFP_TRISTATE_ON ? VFP_TRISTATE_OFF : VFP_TRISTATE_ON;
+        if (!vfp_netlink_linux.vf_set(pf, vf, field, &wanted, &error)) {
+            report(FALSE, "flip %s to %s: %s", name, vfp_tristate_to_string(*to), error->message);
+            continue;
+        }
+        if (vf_read(pf, vf, &now, "after a flip"))
+            report(field_equal(field, &now, &wanted), "%s flipped to %s", name,
+                   vfp_tristate_to_string(*to));
+    }
+
     wanted.mac = g_strdup("52:54:00:c0:ff:ee");
     wanted.vlan = 42;
     wanted.vlan_qos = 3;
@@ -240,11 +260,9 @@ main(int argc, char **argv)
             accepted |= fields[i];
             report(TRUE, "set %s on VF %u", name, vf);
         } else if (g_error_matches(error, VFP_ERROR, VFP_ERROR_UNSUPPORTED)) {
-            printf("SKIP: set %s refused by the driver (UNSUPPORTED): %s\n", name,
-                   error->message);
+            printf("SKIP: set %s refused by the driver (UNSUPPORTED): %s\n", name, error->message);
         } else {
-            report(FALSE, "set %s on VF %u: %s (code %d)", name, vf, error->message,
-                   error->code);
+            report(FALSE, "set %s on VF %u: %s (code %d)", name, vf, error->message, error->code);
         }
     }
 
@@ -277,8 +295,7 @@ main(int argc, char **argv)
         if (!(accepted & fields[i]))
             continue;
         report(vfp_netlink_linux.vf_set(pf, vf, fields[i], &original, &error),
-               "restore %s on VF %u%s%s", name, vf, error ? ": " : "",
-               error ? error->message : "");
+               "restore %s on VF %u%s%s", name, vf, error ? ": " : "", error ? error->message : "");
     }
     if (vf_read(pf, vf, &now, "after restoring")) {
         g_autofree char *line = ip_vf_line(pf, vf);
