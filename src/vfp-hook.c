@@ -152,14 +152,6 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
     return TRUE;
 }
 
-static gboolean
-pf_in_pool(const VfpPool *pool, VfpHost *host, VfpPf *pf)
-{
-    g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, host, NULL);
-
-    return pfs && g_ptr_array_find(pfs, pf, NULL);
-}
-
 /* Checks each reservation against the pools and the ledger, and finds which PFs need VFs
  * created (PF -> count, in CREATE). */
 static gboolean
@@ -189,7 +181,7 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
             return FALSE;
         }
         vf->pf = vfp_host_get_pf(host, reservation->pf, &local);
-        if (!vf->pf || !pf_in_pool(vf->pool, host, vf->pf) ||
+        if (!vf->pf || !vfp_pool_selects_pf(vf->pool, vf->pf) ||
             !vfp_pool_has_index(vf->pool, reservation->index) ||
             reservation->index >= vfp_pool_vf_limit(vf->pool, vf->pf)) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,

@@ -324,12 +324,8 @@ vfp_pool_get_pfs(const VfpPool *pool, VfpHost *host, GError **error)
     for (guint i = 0; i < all->len; i++) {
         VfpPf *pf = g_ptr_array_index(all, i);
 
-        for (guint j = 0; j < pool->selectors->len; j++) {
-            if (selector_matches(g_ptr_array_index(pool->selectors, j), pf)) {
-                g_ptr_array_add(matched, pf);
-                break;
-            }
-        }
+        if (vfp_pool_selects_pf(pool, pf))
+            g_ptr_array_add(matched, pf);
     }
     return g_steal_pointer(&matched);
 }
@@ -339,10 +335,14 @@ vfp_pool_get_pfs(const VfpPool *pool, VfpHost *host, GError **error)
 gboolean
 vfp_pool_owns_vf(const VfpPool *pool, const VfpVf *vf)
 {
-    if (!vfp_pool_has_index(pool, vf->index))
-        return FALSE;
+    return vfp_pool_has_index(pool, vf->index) && vfp_pool_selects_pf(pool, vf->pf);
+}
+
+gboolean
+vfp_pool_selects_pf(const VfpPool *pool, const VfpPf *pf)
+{
     for (guint j = 0; j < pool->selectors->len; j++) {
-        if (selector_matches(g_ptr_array_index(pool->selectors, j), vf->pf))
+        if (selector_matches(g_ptr_array_index(pool->selectors, j), pf))
             return TRUE;
     }
     return FALSE;

@@ -55,6 +55,7 @@ VfpPool *vfp_pool_find(GPtrArray *pools, const char *name);
 gboolean vfp_pool_has_index(const VfpPool *pool, guint index);
 gboolean vfp_pool_driver_is_managed(const VfpPool *pool);
 GPtrArray *vfp_pool_get_pfs(const VfpPool *pool, VfpHost *host, GError **error);
+gboolean vfp_pool_selects_pf(const VfpPool *pool, const VfpPf *pf);
 gboolean vfp_pool_owns_vf(const VfpPool *pool, const VfpVf *vf);
 guint vfp_pool_vf_limit(const VfpPool *pool, const VfpPf *pf);
 

@@ -108,9 +108,8 @@ pools_of_vf(const VfpSelectContext *context, const VfpVf *vf)
 
     for (guint i = 0; i < context->pools->len; i++) {
         const VfpPool *pool = g_ptr_array_index(context->pools, i);
-        g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, context->host, NULL);
 
-        if (pfs && g_ptr_array_find(pfs, vf->pf, NULL) && vfp_pool_has_index(pool, vf->index))
+        if (vfp_pool_owns_vf(pool, vf))
             g_string_append_printf(names, "%s%s", names->len ? "," : "", pool->name);
     }
     return g_string_free(names, names->len == 0);

@@ -328,14 +328,11 @@ keep_reservation(Selection *selection, const VfpRequest *request, const VfpPool 
     ignored = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
     if (check_candidate(selection, pool, request, pf, reservation->index, &candidate, ignored) &&
         g_strcmp0(candidate.address, reservation->address) == 0) {
-        GPtrArray *pool_pfs = vfp_pool_get_pfs(pool, selection->context->host, NULL);
-
-        if (pool_pfs && g_ptr_array_find(pool_pfs, pf, NULL)) {
+        if (vfp_pool_selects_pf(pool, pf)) {
             choice = choice_new(request, pool, &candidate);
             choice->kept = TRUE;
             choice->available = 1;
         }
-        g_clear_pointer(&pool_pfs, g_ptr_array_unref);
     }
     candidate_clear(&candidate);
     return choice;

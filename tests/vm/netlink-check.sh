@@ -2,7 +2,7 @@
 # Runs tests/vm/netlink-check (vfp_netlink_linux against real igb VFs) in the emulated
 # hypervisor. On this machine it builds the checker against the build tree and boots the VM
 # on itself; inside the VM it enables 4 igb VFs and checks VF 1. Exits 0 if all passed.
-#   sudo tests/vm/netlink-check.sh [BUILD_DIR]     (default _build/default; log in BUILD_DIR)
+#   sudo tests/vm/netlink-check.sh [BUILD_DIR]    (libvfpool.a from there; default _build/default)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,17 +10,22 @@ top=$(cd "$here/../.." && pwd)
 
 if ! mountpoint -q /run/vmctl 2>/dev/null; then
     build=$(realpath -e -- "${1:-$top/_build/default}") || exit 2
-    bin=$build/tests/vm/netlink-check
-    mkdir -p "$build/tests/vm" || exit 2
+    # A directory of our own (the guest sees this machine's /tmp): the build tree may be
+    # rebuilt by someone else while the VM boots.
+    out=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-netlink-check.XXXXXX") || exit 2
     # shellcheck disable=SC2046 # pkg-config prints several words on purpose
     gcc -g -O0 -Wall -Wextra -Wno-unused-parameter -I"$top/src" -I"$build" \
         "$here/netlink-check.c" "$build/src/.libs/libvfpool.a" \
         $(pkg-config --cflags --libs glib-2.0 gio-2.0 libxml-2.0 libpci libnl-route-3.0 \
-            json-glib-1.0) -o "$bin" || exit 2
-    exec "$here/run" --log "$build/tests/vm/netlink-check.log" --timeout 600 "$0" --guest "$bin"
+            json-glib-1.0) -o "$out/netlink-check" || exit 2
+    echo "netlink-check: binary and console log in $out" >&2
+    exec "$here/run" --log "$out/console.log" --timeout 600 "$0" --guest "$out/netlink-check"
 fi
 
-[ "${1:-}" = --guest ] && [ -x "${2:-}" ] || { echo "usage (in the VM): $0 --guest BINARY"; exit 2; }
+if [ "${1:-}" != --guest ] || [ ! -x "${2:-}" ]; then
+    echo "usage (in the VM): $0 --guest BINARY"
+    exit 2
+fi
 bin=$2
 . "$here/guest-lib.sh"
 
