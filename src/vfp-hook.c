@@ -348,6 +348,18 @@ wanted_settings(const PreparedVf *vf, VfpVfConfig *config, guint *fields, guint 
         *fields |= VFP_VF_FIELD_RATE;
 }
 
+static guint
+planned_fields(const PreparedVf *vf)
+{
+    g_auto(VfpVfConfig) config = {0};
+    guint fields, requested;
+
+    if (!vf->pf->netdev)
+        return 0;
+    wanted_settings(vf, &config, &fields, &requested);
+    return fields;
+}
+
 static gboolean
 field_matches(VfpVfField field, const VfpVfConfig *want, const VfpVfConfig *got)
 {
@@ -396,7 +408,6 @@ apply_settings(const VfpDomain *domain, PreparedVf *vf, GError **error)
 
         if (!(fields & field))
             continue;
-        vf->claim->applied |= field;
         vfp_vf_config_init(&got);
         if (ops->vf_set(vf->pf->netdev, vf->reservation->index, field, &config, &local) &&
             ops->vf_get(vf->pf->netdev, vf->reservation->index, &got, &local) &&
@@ -418,6 +429,7 @@ apply_settings(const VfpDomain *domain, PreparedVf *vf, GError **error)
                         vfp_vf_field_to_string(field), vf->request->alias);
             return FALSE;
         }
+        vf->claim->applied &= ~field; /* refused: nothing to restore */
         g_warning("domain '%s': pool '%s' default %s skipped on VF %s: %s", domain->name,
                   vf->pool->name, vfp_vf_field_to_string(field), vf->claim->address,
                   local->message);
@@ -432,7 +444,6 @@ bind_if_unmanaged(const VfpDomain *domain, PreparedVf *vf, GError **error)
 {
     if (vf->device.managed)
         return TRUE;
-    vf->claim->bound_driver = g_strdup(vf->pool->driver);
     if (!vfp_pci_bind_driver(vf->claim->address, vf->pool->driver, error)) {
         g_prefix_error(error, "domain '%s': ", domain->name);
         return FALSE;
@@ -487,6 +498,9 @@ hook_prepare(const VfpDomain *domain, GError **error)
         claim = new_claim(domain, vf, found, "prepare");
         claim->pending = TRUE;
         claim->has_saved = TRUE;
+        /* Everything this call may change, so a hook killed half-way is undone in full. */
+        claim->applied = planned_fields(vf);
+        claim->bound_driver = vf->device.managed ? NULL : g_strdup(vf->pool->driver);
         claim->saved_driver = g_strdup(found->driver);
         if (vf->pf->netdev &&
             !vfp_netlink_get()->vf_get(vf->pf->netdev, found->index, &claim->saved, &local)) {
