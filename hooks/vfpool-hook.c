@@ -77,8 +77,10 @@ main(int argc, char **argv)
             break;
         size += n;
     }
-    if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS)))
+    if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS))) {
+        free(xml);
         return 0;
+    }
 
     /* Hand the XML we consumed to the worker as its stdin. */
     fd = memfd_create("vfpool-domain-xml", MFD_CLOEXEC);
