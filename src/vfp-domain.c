@@ -248,6 +248,13 @@ vfp_domain_parse_file(const char *path, GError **error)
     return domain;
 }
 
+/* What claims in the ledger are keyed by: the UUID, or the name for XML without one. */
+const char *
+vfp_domain_key(const VfpDomain *domain)
+{
+    return domain->uuid ? domain->uuid : domain->name;
+}
+
 /* The NUMA node a request asks for: its own numa=, else the first node of <numatune>. */
 int
 vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request)

@@ -59,6 +59,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpDomain, vfp_domain_free)
 VfpDomain *vfp_domain_parse(const char *xml, gsize length, GError **error);
 VfpDomain *vfp_domain_parse_file(const char *path, GError **error);
 
+const char *vfp_domain_key(const VfpDomain *domain);
 int vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request);
 gboolean vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node);
 VfpReservation *vfp_domain_find_reservation(const VfpDomain *domain, const char *alias);

@@ -13,6 +13,7 @@
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-vfio.h"
+#include "vfp-vfstate.h"
 
 VfpHookStep
 vfp_hook_step_parse(const char *op, const char *subop)
@@ -48,74 +49,6 @@ static void
 prepared_vf_clear(PreparedVf *vf)
 {
     vfp_device_info_clear(&vf->device);
-}
-
-/* ---- restoring a VF: shared by release, rollback and the sweep of stale claims ------------ */
-
-static const VfpVfField all_fields[] = {
-    VFP_VF_FIELD_MAC,        VFP_VF_FIELD_VLAN, VFP_VF_FIELD_SPOOFCHK, VFP_VF_FIELD_TRUST,
-    VFP_VF_FIELD_LINK_STATE, VFP_VF_FIELD_RATE,
-};
-
-static char *
-pf_netdev(VfpHost *host, const char *pf_address)
-{
-    VfpPf *pf = pf_address ? vfp_host_get_pf(host, pf_address, NULL) : NULL;
-
-    return pf && pf->netdev ? g_strdup(pf->netdev) : NULL;
-}
-
-/* Puts back what vfpool changed on the VF of CLAIM. Best effort: a VF that vanished or a
- * driver that refuses is logged, never fatal, so a stopping domain always gets released. */
-static void
-restore_claimed_vf(VfpHost *host, const VfpClaim *claim)
-{
-    g_autofree char *netdev = pf_netdev(host, claim->pf);
-    g_autoptr(GError) error = NULL;
-
-    for (guint i = 0; i < G_N_ELEMENTS(all_fields); i++) {
-        VfpVfField field = all_fields[i];
-
-        if (!(claim->applied & field))
-            continue;
-        if (!netdev || !claim->has_saved ||
-            !vfp_netlink_get()->vf_set(netdev, claim->index, field, &claim->saved, &error)) {
-            g_warning("domain '%s': cannot restore %s of VF %s: %s", claim->domain,
-                      vfp_vf_field_to_string(field), claim->address,
-                      error ? error->message : "its PF has no network device any more");
-            g_clear_error(&error);
-        }
-    }
-    if (claim->bound_driver && !vfp_pci_bind_driver(claim->address, claim->saved_driver, &error)) {
-        g_warning("domain '%s': cannot give VF %s back to driver %s: %s", claim->domain,
-                  claim->address, claim->saved_driver ? claim->saved_driver : "(none)",
-                  error->message);
-        g_clear_error(&error);
-    }
-}
-
-/* prepare holds the lock until its claims are final, so a pending claim seen by anyone else
- * holding the lock was left by a hook that died: undo it. */
-static gboolean
-sweep_pending_claims(VfpLedger *ledger, VfpHost *host)
-{
-    GPtrArray *claims = vfp_ledger_get_claims(ledger);
-    gboolean changed = FALSE;
-
-    for (guint i = 0; i < claims->len;) {
-        VfpClaim *claim = g_ptr_array_index(claims, i);
-
-        if (!claim->pending) {
-            i++;
-            continue;
-        }
-        g_message("domain '%s': undoing the unfinished claim of VF %s left by hook pid %" G_GINT64_FORMAT,
-                  claim->domain, claim->address, claim->pid);
-        restore_claimed_vf(host, claim);
-        g_ptr_array_remove_index(claims, i);
-        changed = TRUE;
-    }
-    return changed;
 }
 
 /* ---- prepare ------------------------------------------------------------------------------- */
@@ -172,7 +105,7 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
                         domain->name, vf->request->alias, vf->request->pool, domain->name);
             return FALSE;
         }
-        if (claim && g_strcmp0(claim->uuid, domain->uuid) != 0) {
+        if (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                         "domain '%s': VF %s (pool %s) is held by running domain '%s'; stop that "
                         "domain, or run 'vfpool resolve %s' to pick another VF",
@@ -269,7 +202,7 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, PreparedVf *
         const VfpClaim *claim = vfp_ledger_lookup(ledger, peer_address);
 
         if (!peer || !vfp_pool_owns_vf(vf->pool, peer) ||
-            (claim && g_strcmp0(claim->uuid, domain->uuid) != 0)) {
+            (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0)) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                         "domain '%s': VF %s shares IOMMU group %d with %s%s%s; run 'vfpool "
                         "resolve %s' to pick another VF",
@@ -293,7 +226,7 @@ new_claim(const VfpDomain *domain, const PreparedVf *vf, const VfpVf *found, con
     claim->index = found->index;
     claim->pool = g_strdup(vf->pool->name);
     claim->domain = g_strdup(domain->name);
-    claim->uuid = g_strdup(domain->uuid ? domain->uuid : domain->name);
+    claim->uuid = g_strdup(vfp_domain_key(domain));
     claim->alias = g_strdup(vf->request->alias);
     claim->step = g_strdup(step);
     claim->time = g_get_real_time() / G_USEC_PER_SEC;
@@ -401,8 +334,8 @@ apply_settings(const VfpDomain *domain, PreparedVf *vf, GError **error)
                     domain->name, vf->request->alias, vf->pf->address, vf->pool->name);
         return FALSE;
     }
-    for (guint i = 0; i < G_N_ELEMENTS(all_fields); i++) {
-        VfpVfField field = all_fields[i];
+    for (guint i = 0; i < VFP_VF_FIELD_COUNT; i++) {
+        VfpVfField field = 1 << i;
         g_autoptr(GError) local = NULL;
         g_auto(VfpVfConfig) got = {0};
 
@@ -461,7 +394,7 @@ rollback(VfpLedger *ledger, VfpHost *host, GArray *vfs)
 
         if (!vf->claim)
             continue;
-        restore_claimed_vf(host, vf->claim);
+        vfp_vf_state_restore(host, vf->claim);
         vfp_ledger_release(ledger, vf->claim->address);
         vf->claim = NULL;
     }
@@ -482,7 +415,7 @@ hook_prepare(const VfpDomain *domain, GError **error)
         return FALSE;
     if (!(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error)))
         return FALSE;
-    sweep_pending_claims(ledger, host);
+    vfp_vf_state_sweep_pending(ledger, host);
     if (!validate_reservations(domain, pools, host, ledger, vfs, create, error) ||
         !create_vfs(domain, ledger, create, error))
         goto fail;
@@ -543,12 +476,6 @@ fail:
 
 /* ---- the other steps ---------------------------------------------------------------------- */
 
-static const char *
-domain_key(const VfpDomain *domain)
-{
-    return domain->uuid ? domain->uuid : domain->name;
-}
-
 /* release end: never fails; what cannot be restored is logged. */
 static gboolean
 hook_release(const VfpDomain *domain, GError **error)
@@ -560,16 +487,16 @@ hook_release(const VfpDomain *domain, GError **error)
 
     if (!ledger)
         return FALSE;
-    sweep_pending_claims(ledger, host);
+    vfp_vf_state_sweep_pending(ledger, host);
     claims = vfp_ledger_get_claims(ledger);
     for (guint i = 0; i < claims->len;) {
         VfpClaim *claim = g_ptr_array_index(claims, i);
 
-        if (g_strcmp0(claim->uuid, domain_key(domain)) != 0) {
+        if (g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
             i++;
             continue;
         }
-        restore_claimed_vf(host, claim);
+        vfp_vf_state_restore(host, claim);
         g_message("domain '%s': step release: gave back VF %s (pool %s)", domain->name,
                   claim->address, claim->pool);
         g_ptr_array_remove_index(claims, i);
@@ -630,41 +557,8 @@ hook_reconnect(const VfpDomain *domain, GError **error)
 
     if (!ledger)
         return FALSE;
-    sweep_pending_claims(ledger, host);
-    for (guint i = 0; i < domain->reservations->len; i++) {
-        const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
-        const VfpClaim *existing = vfp_ledger_lookup(ledger, reservation->address);
-        VfpDeviceInfo device G_GNUC_UNUSED = {0};
-        VfpClaim *claim;
-
-        if (existing && g_strcmp0(existing->uuid, domain_key(domain)) == 0)
-            continue;
-        if (existing) {
-            g_warning("domain '%s': step reconnect: VF %s is also claimed by '%s'; run 'vfpool "
-                      "reconcile'",
-                      domain->name, reservation->address, existing->domain);
-            continue;
-        }
-        claim = vfp_claim_new();
-        claim->address = g_strdup(reservation->address);
-        claim->pf = g_strdup(reservation->pf);
-        claim->index = reservation->index;
-        for (guint j = 0; j < domain->requests->len; j++) {
-            const VfpRequest *request = g_ptr_array_index(domain->requests, j);
-
-            if (g_strcmp0(request->alias, reservation->alias) == 0)
-                claim->pool = g_strdup(request->pool);
-        }
-        claim->domain = g_strdup(domain->name);
-        claim->uuid = g_strdup(domain_key(domain));
-        claim->alias = g_strdup(reservation->alias);
-        claim->step = g_strdup("reconnect");
-        claim->time = g_get_real_time() / G_USEC_PER_SEC;
-        claim->pid = getpid();
-        vfp_ledger_claim(ledger, claim, NULL);
-        g_message("domain '%s': step reconnect: holds VF %s again", domain->name,
-                  reservation->address);
-    }
+    vfp_vf_state_sweep_pending(ledger, host);
+    vfp_vf_state_adopt(ledger, domain, "reconnect");
     return vfp_ledger_commit(ledger, error);
 }
 

@@ -16,6 +16,7 @@ typedef enum {
     VFP_VF_FIELD_RATE = 1 << 5, /* min and max tx rate together: one IFLA_VF_RATE */
 } VfpVfField;
 
+#define VFP_VF_FIELD_COUNT 6
 #define VFP_VF_FIELD_ALL 0x3f
 
 typedef struct {

@@ -91,7 +91,7 @@ claim_by_other(Selection *selection, const char *address)
     if (!selection->context->ledger || !address)
         return NULL;
     claim = vfp_ledger_lookup(selection->context->ledger, address);
-    if (claim && g_strcmp0(claim->uuid, selection->domain->uuid) != 0)
+    if (claim && g_strcmp0(claim->uuid, vfp_domain_key(selection->domain)) != 0)
         return claim;
     return NULL;
 }
@@ -423,7 +423,7 @@ count_pf_usage(Selection *selection)
     for (guint i = 0; claims && i < claims->len; i++) {
         const VfpClaim *claim = g_ptr_array_index(claims, i);
 
-        if (claim->pf && g_strcmp0(claim->uuid, selection->domain->uuid) != 0)
+        if (claim->pf && g_strcmp0(claim->uuid, vfp_domain_key(selection->domain)) != 0)
             pf_usage_add(selection, claim->pf);
     }
     if (!context->reserved_by)
