@@ -597,12 +597,44 @@ vfp_device_info_clear(VfpDeviceInfo *info)
     info->found = FALSE;
 }
 
+
 static unsigned int
 hex_prop(xmlNode *node, const char *name)
 {
     g_autofree char *text = vfp_xml_get_prop(node, name);
 
     return text ? g_ascii_strtoull(text, NULL, 0) : 0;
+}
+
+static char *
+source_address(xmlNode *device)
+{
+    xmlNode *source = vfp_xml_first_child(device, NULL, "source");
+    xmlNode *address = vfp_xml_first_child(source, NULL, "address");
+    VfpPciAddress pci;
+
+    if (!address)
+        return NULL;
+    pci = (VfpPciAddress){hex_prop(address, "domain"), hex_prop(address, "bus"),
+                          hex_prop(address, "slot"), hex_prop(address, "function")};
+    return vfp_pci_address_format(&pci);
+}
+
+/* The host PCI addresses of every PCI device passed through to the domain, vfpool's or not. */
+GPtrArray *
+vfp_domain_pci_sources(const VfpDomain *domain)
+{
+    xmlNode *devices = vfp_xml_first_child(xmlDocGetRootElement(domain->doc), NULL, "devices");
+    GPtrArray *addresses = g_ptr_array_new_with_free_func(g_free);
+
+    for (xmlNode *device = devices ? devices->children : NULL; device; device = device->next) {
+        char *address;
+
+        if ((device_is_network_vf(device) || device_is_pci_hostdev(device)) &&
+            (address = source_address(device)))
+            g_ptr_array_add(addresses, address);
+    }
+    return addresses;
 }
 
 /* What the device with user alias ALIAS looks like: its kind, managed flag and VF address. */
@@ -612,7 +644,6 @@ vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo 
     xmlNode *root = xmlDocGetRootElement(domain->doc);
     xmlNode *device = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
     g_autofree char *managed = NULL;
-    xmlNode *address;
 
     memset(info, 0, sizeof(*info));
     if (!device || !(device_is_network_vf(device) || device_is_pci_hostdev(device)))
@@ -621,13 +652,14 @@ vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo 
     info->network = device_is_network_vf(device);
     managed = vfp_xml_get_prop(device, "managed");
     info->managed = g_strcmp0(managed, "yes") == 0;
-    address = vfp_xml_first_child(vfp_xml_first_child(device, NULL, "source"), NULL, "address");
-    if (address) {
-        VfpPciAddress pci = {hex_prop(address, "domain"), hex_prop(address, "bus"),
-                             hex_prop(address, "slot"), hex_prop(address, "function")};
+    info->address = source_address(device);
+}
 
-        info->address = vfp_pci_address_format(&pci);
-    }
+void
+vfp_domain_clear_reservations(VfpDomain *domain)
+{
+    if (find_metadata(xmlDocGetRootElement(domain->doc)))
+        write_reservations(domain, NULL, 0);
 }
 
 /* Writes ASSIGNMENTS (one per request) into the devices and the reservations. */

@@ -64,7 +64,9 @@ int vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request);
 gboolean vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node);
 VfpReservation *vfp_domain_find_reservation(const VfpDomain *domain, const char *alias);
 
+GPtrArray *vfp_domain_pci_sources(const VfpDomain *domain);
 void vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info);
+void vfp_domain_clear_reservations(VfpDomain *domain);
 gboolean vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
                           GError **error);
 char *vfp_domain_to_string(const VfpDomain *domain);

@@ -346,6 +346,48 @@ vfp_ledger_open(VfpLedgerMode mode, GError **error)
     return g_steal_pointer(&ledger);
 }
 
+/* An exclusive lock on NAME in the state directory, for work that must not interleave but
+ * must not hold the ledger lock either (the hook needs that one while libvirt waits on it).
+ * Freeing it unlocks. */
+struct _VfpLock {
+    int fd;
+};
+
+void
+vfp_lock_free(VfpLock *lock)
+{
+    if (!lock)
+        return;
+    close(lock->fd);
+    g_free(lock);
+}
+
+VfpLock *
+vfp_state_lock(const char *name, GError **error)
+{
+    g_autofree char *path = g_build_filename(vfp_state_dir(), name, NULL);
+    VfpLock *lock;
+    int fd;
+
+    if (g_mkdir_with_parents(vfp_state_dir(), 0755) < 0 ||
+        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot open %s: %s; run vfpool as root",
+                    path, g_strerror(errno));
+        return NULL;
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot lock %s: %s", path,
+                        g_strerror(errno));
+            close(fd);
+            return NULL;
+        }
+    }
+    lock = g_new(VfpLock, 1);
+    lock->fd = fd;
+    return lock;
+}
+
 VfpClaim *
 vfp_ledger_lookup(const VfpLedger *ledger, const char *address)
 {

@@ -53,3 +53,8 @@ gboolean vfp_ledger_release(VfpLedger *ledger, const char *address);
 gboolean vfp_ledger_commit(VfpLedger *ledger, GError **error);
 
 char *vfp_ledger_to_json(const VfpLedger *ledger);
+
+typedef struct _VfpLock VfpLock;
+VfpLock *vfp_state_lock(const char *name, GError **error);
+void vfp_lock_free(VfpLock *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpLock, vfp_lock_free)

@@ -51,3 +51,17 @@ vfp_pci_bind_driver(const char *address, const char *driver, GError **error)
     }
     return TRUE;
 }
+
+/* Unbinds ADDRESS and lets the kernel pick its own driver again, as after hot-plug. */
+gboolean
+vfp_pci_give_back(const char *address, GError **error)
+{
+    g_autofree char *probe = vfp_sysfs_path("/bus/pci/drivers_probe");
+    g_autofree char *current = vfp_pci_get_driver(address);
+
+    if (!write_pci_file(address, "driver_override", "\n", error))
+        return FALSE;
+    if (current && !write_pci_file(address, "driver/unbind", address, error))
+        return FALSE;
+    return vfp_sysfs_write(probe, address, error);
+}

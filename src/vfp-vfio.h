@@ -7,3 +7,4 @@
 
 char *vfp_pci_get_driver(const char *address);
 gboolean vfp_pci_bind_driver(const char *address, const char *driver, GError **error);
+gboolean vfp_pci_give_back(const char *address, GError **error);

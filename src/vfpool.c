@@ -1,33 +1,74 @@
-/* vfpool: the administrator's command. Offline commands read sysfs, the pool files and the
- * ledger; they never change the host. */
+/* vfpool: the administrator's command. The listings and the --xml forms read sysfs, the pool
+ * files and the ledger (plus libvirt's reservations when it answers) and change nothing; the
+ * DOMAIN forms work on libvirt's domains through its API, like virsh. */
 #include "config.h"
 
+#include <libvirt/virterror.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vfp-error.h"
+#include "vfp-libvirt.h"
+#include "vfp-reconcile.h"
 #include "vfp-report.h"
-#include "vfp-xml.h"
 
 #define EXIT_USAGE 2
 
 static gboolean opt_json;
+static gboolean opt_dry_run;
 static char *opt_xml;
+static char *opt_connect;
 
 static const GOptionEntry common_options[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL},
-    {"xml", 0, 0, G_OPTION_ARG_FILENAME, &opt_xml, "Domain XML file", "FILE"},
+    {"xml", 0, 0, G_OPTION_ARG_FILENAME, &opt_xml, "Domain XML file (offline)", "FILE"},
+    {"connect", 'c', 0, G_OPTION_ARG_STRING, &opt_connect,
+     "libvirt URI, as for virsh (default qemu:///system)", "URI"},
+    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &opt_dry_run, "Report only, change nothing", NULL},
     {NULL},
 };
 
+/* What a command runs with: the selection context and, for the libvirt side, a connection. */
+typedef struct {
+    VfpSelectContext *context;
+    virConnectPtr conn; /* NULL for offline runs */
+    const char *argument; /* DOMAIN or FILE */
+} Cli;
+
+typedef enum {
+    ARG_NONE,
+    ARG_XML,           /* --xml FILE */
+    ARG_DOMAIN,        /* DOMAIN */
+    ARG_DOMAIN_OR_XML, /* DOMAIN, or --xml FILE offline */
+    ARG_FILE,          /* FILE */
+} ArgumentKind;
+
+typedef enum {
+    LIBVIRT_NEVER,
+    LIBVIRT_IF_REACHABLE, /* listings: reservations shown when libvirt answers */
+    LIBVIRT_REQUIRED,
+} LibvirtUse;
+
 typedef struct {
     const char *name;
+    const char *usage;
     const char *summary;
-    gboolean needs_xml;
+    ArgumentKind argument;
     gboolean takes_json;
-    int (*run)(VfpSelectContext *context, GError **error);
+    LibvirtUse libvirt;
+    int (*run)(Cli *cli, GError **error);
 } Command;
+
+static const char *
+default_uri(void)
+{
+    /* As virsh: LIBVIRT_DEFAULT_URI when set, else the system instance. */
+    if (opt_connect)
+        return opt_connect;
+    return g_getenv("LIBVIRT_DEFAULT_URI") ? NULL : "qemu:///system";
+}
 
 static VfpDomain *
 load_domain(GError **error)
@@ -61,37 +102,60 @@ print_report(JsonNode *report)
 }
 
 static int
-run_pools(VfpSelectContext *context, GError **error)
+run_pools(Cli *cli, GError **error)
 {
-    return print_report(vfp_report_pools(context, error));
+    return print_report(vfp_report_pools(cli->context, error));
 }
 
 static int
-run_status(VfpSelectContext *context, GError **error)
+run_status(Cli *cli, GError **error)
 {
-    return print_report(vfp_report_status(context, error));
+    return print_report(vfp_report_status(cli->context, error));
 }
 
 static int
-run_explain(VfpSelectContext *context, GError **error)
+run_explain(Cli *cli, GError **error)
 {
     g_autoptr(VfpDomain) domain = load_domain(error);
 
     if (!domain)
         return EXIT_FAILURE;
-    return print_report(vfp_report_explain(context, domain, error));
+    return print_report(vfp_report_explain(cli->context, domain, error));
+}
+
+static void
+print_choices(const char *name, GPtrArray *choices, gboolean changed)
+{
+    for (guint i = 0; i < choices->len; i++) {
+        const VfpChoice *choice = g_ptr_array_index(choices, i);
+
+        printf("domain '%s': %s -> VF %s (pool %s, PF %s VF %u%s)\n", name,
+               choice->request->alias, choice->address, choice->pool->name, choice->pf,
+               choice->index, choice->exists ? "" : ", created at start");
+    }
+    printf("domain '%s': %s\n", name, changed ? "definition updated" : "already resolved");
 }
 
 static int
-run_resolve(VfpSelectContext *context, GError **error)
+run_resolve(Cli *cli, GError **error)
 {
-    g_autoptr(VfpDomain) domain = load_domain(error);
+    g_autoptr(VfpDomain) domain = NULL;
     g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(VirDomain) dom = NULL;
     g_autofree char *xml = NULL;
+    gboolean changed;
 
+    if (!opt_xml) {
+        dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
+        if (!dom || !vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error))
+            return EXIT_FAILURE;
+        print_choices(cli->argument, choices, changed);
+        return EXIT_SUCCESS;
+    }
+    domain = load_domain(error);
     if (!domain)
         return EXIT_FAILURE;
-    choices = vfp_select_resolve(context, domain, error);
+    choices = vfp_select_resolve(cli->context, domain, error);
     if (!choices || !vfp_select_apply(domain, choices, error))
         return EXIT_FAILURE;
     xml = vfp_domain_to_string(domain);
@@ -99,13 +163,113 @@ run_resolve(VfpSelectContext *context, GError **error)
     return EXIT_SUCCESS;
 }
 
+static int
+run_define(Cli *cli, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VfpDomain) domain = NULL;
+    g_autoptr(VirDomain) dom = NULL;
+    g_autoptr(GPtrArray) choices = NULL;
+    g_autofree char *xml = NULL;
+    gboolean changed;
+
+    if (!g_file_get_contents(cli->argument, &xml, NULL, &local)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "%s", local->message);
+        return EXIT_FAILURE;
+    }
+    /* Check our part before libvirt stores anything. */
+    domain = vfp_domain_parse(xml, strlen(xml), error);
+    if (!domain) {
+        g_prefix_error(error, "%s: ", cli->argument);
+        return EXIT_FAILURE;
+    }
+    if (domain->requests->len == 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "%s: domain '%s' has no vfpool:vf request; use 'virsh define' for it",
+                    cli->argument, domain->name);
+        return EXIT_FAILURE;
+    }
+    dom = virDomainDefineXML(cli->conn, xml);
+    if (!dom) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID, "%s: libvirt refused it: %s",
+                    cli->argument, virGetLastErrorMessage());
+        return EXIT_FAILURE;
+    }
+    if (!vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error)) {
+        g_prefix_error(error, "domain '%s' is defined but not resolved: ", domain->name);
+        return EXIT_FAILURE;
+    }
+    print_choices(domain->name, choices, TRUE);
+    return EXIT_SUCCESS;
+}
+
+/* The ledger lock cannot be held across virDomainCreate (its hook takes it), so another start
+ * may take the VF in between: then resolve again. */
+#define START_ATTEMPTS 3
+
+static int
+run_start(Cli *cli, GError **error)
+{
+    g_autoptr(VirDomain) dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
+
+    if (!dom)
+        return EXIT_FAILURE;
+    for (int attempt = 1;; attempt++) {
+        g_autoptr(GPtrArray) choices = NULL;
+        gboolean changed;
+
+        if (!vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error))
+            return EXIT_FAILURE;
+        if (virDomainCreate(dom) == 0) {
+            print_choices(cli->argument, choices, changed);
+            printf("domain '%s' started\n", cli->argument);
+            return EXIT_SUCCESS;
+        }
+        if (attempt == START_ATTEMPTS || !strstr(virGetLastErrorMessage(), "held by running")) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "domain '%s' did not start: %s",
+                        cli->argument, virGetLastErrorMessage());
+            return EXIT_FAILURE;
+        }
+    }
+}
+
+static int
+run_release(Cli *cli, GError **error)
+{
+    g_autoptr(VirDomain) dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
+    guint dropped;
+
+    if (!dom || !vfp_libvirt_release(cli->conn, dom, &dropped, error))
+        return EXIT_FAILURE;
+    printf("domain '%s': %u reservation%s dropped\n", cli->argument, dropped,
+           dropped == 1 ? "" : "s");
+    return EXIT_SUCCESS;
+}
+
+static int
+run_reconcile(Cli *cli, GError **error)
+{
+    return vfp_reconcile(cli->conn, opt_dry_run, error) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 static const Command commands[] = {
-    {"pools", "List pools with their PFs and VF counts", FALSE, TRUE, run_pools},
-    {"status", "Show every PF and VF with its state and holder", FALSE, TRUE, run_status},
-    {"explain", "Show which VF each request would get, and why others are turned down", TRUE,
-     TRUE, run_explain},
-    {"resolve", "Print the domain XML with VFs chosen (changes nothing)", TRUE, FALSE,
-     run_resolve},
+    {"pools", "", "List pools with their PFs and VF counts", ARG_NONE, TRUE,
+     LIBVIRT_IF_REACHABLE, run_pools},
+    {"status", "", "Show every PF and VF with its state and holder", ARG_NONE, TRUE,
+     LIBVIRT_IF_REACHABLE, run_status},
+    {"explain", "--xml FILE", "Show the VF each request would get, and why others are not",
+     ARG_XML, TRUE, LIBVIRT_NEVER, run_explain},
+    {"resolve", "DOMAIN|--xml FILE",
+     "Choose VFs and write them into the definition (--xml: print it)", ARG_DOMAIN_OR_XML,
+     FALSE, LIBVIRT_REQUIRED, run_resolve},
+    {"define", "FILE", "Define an annotated domain and resolve it", ARG_FILE, FALSE,
+     LIBVIRT_REQUIRED, run_define},
+    {"start", "DOMAIN", "Resolve a domain, then start it", ARG_DOMAIN, FALSE, LIBVIRT_REQUIRED,
+     run_start},
+    {"release", "DOMAIN", "Drop a stopped domain's reservations", ARG_DOMAIN, FALSE,
+     LIBVIRT_REQUIRED, run_release},
+    {"reconcile", "[--dry-run]", "Repair ledger, reservations and VFs against running domains",
+     ARG_NONE, FALSE, LIBVIRT_REQUIRED, run_reconcile},
 };
 
 static void
@@ -113,9 +277,10 @@ print_usage(FILE *out)
 {
     fprintf(out, "Usage: vfpool COMMAND [OPTIONS]\n\nCommands:\n");
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nOptions: --json (pools, status, explain), --xml FILE (explain, resolve)\n"
-                 "Run 'vfpool COMMAND --help' for details, 'man vfpool' for the rest.\n");
+        fprintf(out, "  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
+                commands[i].summary);
+    fprintf(out, "\nOptions: --json (pools, status, explain), --connect URI (as for virsh),\n"
+                 "--dry-run (reconcile). 'man vfpool' has the details.\n");
 }
 
 static const Command *
@@ -138,11 +303,34 @@ usage_error(const char *message)
 static void
 log_to_stderr(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
-    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) {
+    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE)) {
         g_log_default_handler(domain, level, message, data);
         return;
     }
     fprintf(stderr, "vfpool: %s\n", message);
+}
+
+/* Checks the arguments against what COMMAND takes; returns the usage error or NULL. */
+static char *
+check_arguments(const Command *command, int argc, char **argv)
+{
+    gboolean want_positional = command->argument == ARG_DOMAIN ||
+                               command->argument == ARG_FILE ||
+                               (command->argument == ARG_DOMAIN_OR_XML && !opt_xml);
+
+    if (argc > (want_positional ? 2 : 1))
+        return g_strdup_printf("unexpected argument '%s'", argv[want_positional ? 2 : 1]);
+    if (want_positional && argc < 2)
+        return g_strdup_printf("'vfpool %s' needs %s", command->name, command->usage);
+    if (command->argument == ARG_XML && !opt_xml)
+        return g_strdup_printf("'vfpool %s' needs --xml FILE", command->name);
+    if (opt_xml && command->argument != ARG_XML && command->argument != ARG_DOMAIN_OR_XML)
+        return g_strdup("--xml is only for explain and resolve");
+    if (opt_json && !command->takes_json)
+        return g_strdup("--json is only for pools, status and explain");
+    if (opt_dry_run && command->run != run_reconcile)
+        return g_strdup("--dry-run is only for reconcile");
+    return NULL;
 }
 
 int
@@ -150,12 +338,17 @@ main(int argc, char **argv)
 {
     g_autoptr(GOptionContext) options = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfpHost) host = NULL;
+    g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
+    g_autoptr(GHashTable) reserved = NULL;
+    g_autoptr(VirConnect) conn = NULL;
     g_autofree char *parameter = NULL;
+    g_autofree char *problem = NULL;
     VfpSelectContext context = {0};
+    Cli cli = {&context, NULL, NULL};
     const Command *command;
+    gboolean online;
     int rc;
 
     setlocale(LC_ALL, "");
@@ -178,7 +371,7 @@ main(int argc, char **argv)
         return usage_error(message);
     }
 
-    parameter = g_strdup_printf("%s - %s", command->name, command->summary);
+    parameter = g_strdup_printf("%s - %s", command->usage, command->summary);
     options = g_option_context_new(parameter);
     g_option_context_add_main_entries(options, common_options, NULL);
     argv[1] = argv[0];
@@ -186,32 +379,39 @@ main(int argc, char **argv)
     argv++;
     if (!g_option_context_parse(options, &argc, &argv, &error))
         return usage_error(error->message);
-    if (argc > 1) {
-        g_autofree char *message = g_strdup_printf("unexpected argument '%s'", argv[1]);
+    if ((problem = check_arguments(command, argc, argv)))
+        return usage_error(problem);
+    cli.argument = argc > 1 ? argv[1] : NULL;
 
-        return usage_error(message);
+    online = command->libvirt == LIBVIRT_REQUIRED && !opt_xml;
+    if (online || command->libvirt == LIBVIRT_IF_REACHABLE) {
+        conn = vfp_libvirt_open(default_uri(), online ? &error : NULL);
+        if (online && !conn) {
+            fprintf(stderr, "vfpool: %s\n", error->message);
+            return EXIT_FAILURE;
+        }
+        if (!conn)
+            fprintf(stderr, "vfpool: libvirt is not reachable; reservations of defined "
+                            "domains are not shown\n");
     }
-    if (command->needs_xml && !opt_xml)
-        return usage_error("this command needs --xml FILE");
-    if (!command->needs_xml && opt_xml)
-        return usage_error("--xml is only for explain and resolve");
-    if (opt_json && !command->takes_json)
-        return usage_error("--json is only for pools, status and explain");
+    cli.conn = conn;
 
-    host = vfp_host_new();
-    pools = vfp_pool_load_all(&error);
-    if (pools)
-        ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
-    if (!ledger) {
-        fprintf(stderr, "vfpool: %s\n", error->message);
-        return EXIT_FAILURE;
+    /* The libvirt side takes the ledger lock itself, and only around its own reads. */
+    if (!online) {
+        if (conn)
+            reserved = vfp_libvirt_reservations(conn, NULL, &error);
+        if (!error && (pools = vfp_pool_load_all(&error)))
+            ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
+        if (!ledger) {
+            fprintf(stderr, "vfpool: %s\n", error->message);
+            return EXIT_FAILURE;
+        }
+        context = (VfpSelectContext){host, pools, ledger, reserved};
     }
-    context.host = host;
-    context.pools = pools;
-    context.ledger = ledger;
-    rc = command->run(&context, &error);
+    rc = command->run(&cli, &error);
     if (rc != EXIT_SUCCESS && error)
         fprintf(stderr, "vfpool: %s\n", error->message);
     g_free(opt_xml);
+    g_free(opt_connect);
     return rc;
 }

@@ -1,0 +1,275 @@
+/* Resolving and releasing domains through libvirt. */
+#include "config.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "vfp-error.h"
+#include "vfp-libvirt.h"
+
+void
+vfp_libvirt_close(virConnectPtr conn)
+{
+    if (conn)
+        virConnectClose(conn);
+}
+
+static void
+set_libvirt_error(GError **error, VfpErrorCode code, const char *what)
+{
+    g_set_error(error, VFP_ERROR, code, "%s: %s", what, virGetLastErrorMessage());
+}
+
+/* libvirt prints its errors on stderr by default; ours say it in one line instead. */
+static void
+ignore_libvirt_error(void *opaque, virErrorPtr err)
+{
+}
+
+virConnectPtr
+vfp_libvirt_open(const char *uri, GError **error)
+{
+    virConnectPtr conn;
+
+    virSetErrorFunc(NULL, ignore_libvirt_error);
+    conn = virConnectOpen(uri);
+    if (!conn) {
+        g_autofree char *what = g_strdup_printf(
+            "cannot connect to libvirt at %s (is libvirtd or virtqemud running?)", uri);
+
+        set_libvirt_error(error, VFP_ERROR_FAILED, what);
+    }
+    return conn;
+}
+
+virDomainPtr
+vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+
+    if (!dom)
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' is not defined in libvirt; check 'virsh list --all'", name);
+    return dom;
+}
+
+/* The domain as vfpool sees it: its persistent definition, or the live one. */
+VfpDomain *
+vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
+
+    if (!xml) {
+        g_autofree char *what = g_strdup_printf("cannot read the XML of domain '%s'",
+                                                virDomainGetName(dom));
+
+        set_libvirt_error(error, VFP_ERROR_FAILED, what);
+        return NULL;
+    }
+    return vfp_domain_parse(xml, strlen(xml), error);
+}
+
+/* Every domain with vfpool requests: persistent definitions, or the live XML of running
+ * domains. Domains whose XML vfpool cannot read are skipped with a warning. */
+GPtrArray *
+vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
+{
+    g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
+    virDomainPtr *doms = NULL;
+    int count = virConnectListAllDomains(
+        conn, &doms, persistent ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+    if (count < 0) {
+        set_libvirt_error(error, VFP_ERROR_FAILED, "cannot list libvirt domains");
+        return NULL;
+    }
+    for (int i = 0; i < count; i++) {
+        g_autoptr(GError) local = NULL;
+        VfpDomain *domain = vfp_libvirt_load(doms[i], persistent, &local);
+
+        if (!domain)
+            g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
+        else if (domain->requests->len == 0)
+            vfp_domain_free(domain);
+        else
+            g_ptr_array_add(pooled, domain);
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return g_steal_pointer(&pooled);
+}
+
+/* address -> name of the domain reserving it, for every defined or running domain but EXCEPT:
+ * what selection must not hand out again. */
+GHashTable *
+vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
+{
+    g_autoptr(GHashTable) reserved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    for (int pass = 0; pass < 2; pass++) {
+        g_autoptr(GPtrArray) domains = vfp_libvirt_list_pooled(conn, pass == 0, error);
+
+        if (!domains)
+            return NULL;
+        for (guint i = 0; i < domains->len; i++) {
+            const VfpDomain *domain = g_ptr_array_index(domains, i);
+
+            if (g_strcmp0(domain->name, except) == 0)
+                continue;
+            for (guint j = 0; j < domain->reservations->len; j++) {
+                const VfpReservation *reservation = g_ptr_array_index(domain->reservations, j);
+
+                g_hash_table_insert(reserved, g_strdup(reservation->address),
+                                    g_strdup(domain->name));
+            }
+        }
+    }
+    return g_steal_pointer(&reserved);
+}
+
+static gboolean
+define_domain(virConnectPtr conn, VfpDomain *domain, GError **error)
+{
+    g_autofree char *xml = vfp_domain_to_string(domain);
+    virDomainPtr defined = virDomainDefineXML(conn, xml);
+
+    if (!defined) {
+        g_autofree char *what = g_strdup_printf("domain '%s': libvirt refused the resolved "
+                                                "definition",
+                                                domain->name);
+
+        set_libvirt_error(error, VFP_ERROR_FAILED, what);
+        return FALSE;
+    }
+    virDomainFree(defined);
+    return TRUE;
+}
+
+/* Chooses VFs for DOM's requests and writes devices and reservations into its persistent
+ * definition, when they change. */
+gboolean
+vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GPtrArray **choices_out,
+                    gboolean *changed, GError **error)
+{
+    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, TRUE, error);
+    g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(VfpLedger) ledger = NULL;
+    g_autoptr(GHashTable) reserved = NULL;
+    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GPtrArray) choices = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autoptr(VfpLock) resolve_lock = NULL;
+    VfpSelectContext context;
+
+    *changed = FALSE;
+    if (!domain)
+        return FALSE;
+    if (domain->requests->len == 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s' has no vfpool:vf request in its <metadata>; add one (see "
+                    "vfpool(1))",
+                    domain->name);
+        return FALSE;
+    }
+    /* Resolvers exclude each other with their own lock; the ledger is only read, and never
+     * while calling libvirt: a starting domain's hook may be waiting for it while libvirt
+     * holds that domain. */
+    if (!(resolve_lock = vfp_state_lock("resolve.lock", error)) ||
+        !(reserved = vfp_libvirt_reservations(conn, domain->name, error)) ||
+        !(pools = vfp_pool_load_all(error)) ||
+        !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
+        return FALSE;
+    context = (VfpSelectContext){host, pools, ledger, reserved};
+    choices = vfp_select_resolve(&context, domain, error);
+    g_clear_pointer(&ledger, vfp_ledger_free);
+    before = vfp_domain_to_string(domain);
+    if (!choices || !vfp_select_apply(domain, choices, error))
+        return FALSE;
+    after = vfp_domain_to_string(domain);
+    if (!g_str_equal(before, after)) {
+        if (!define_domain(conn, domain, error))
+            return FALSE;
+        *changed = TRUE;
+    }
+    if (choices_out)
+        *choices_out = g_steal_pointer(&choices);
+    return TRUE;
+}
+
+/* Drops the reservations of a stopped domain so other domains can have its VFs; its devices
+ * keep their last addresses until it is resolved again. */
+gboolean
+vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError **error)
+{
+    g_autoptr(VfpDomain) domain = NULL;
+
+    if (virDomainIsActive(dom) == 1) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s' is running and holds its VFs; stop it first ('virsh shutdown "
+                    "%s')",
+                    virDomainGetName(dom), virDomainGetName(dom));
+        return FALSE;
+    }
+    domain = vfp_libvirt_load(dom, TRUE, error);
+    if (!domain)
+        return FALSE;
+    *dropped = domain->reservations->len;
+    if (*dropped == 0)
+        return TRUE;
+    vfp_domain_clear_reservations(domain);
+    return define_domain(conn, domain, error);
+}
+
+/* Whether a stopped domain must be resolved (again): a request without reservation or device,
+ * or a reserved VF that a running domain now holds, another domain also reserves, or that no
+ * longer exists. */
+gboolean
+vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, VfpLedger *ledger, char **why)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, TRUE, &error);
+    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GHashTable) reserved = NULL;
+
+    if (!domain || domain->requests->len == 0)
+        return FALSE;
+    reserved = vfp_libvirt_reservations(conn, domain->name, &error);
+    if (!reserved)
+        return FALSE;
+    for (guint i = 0; i < domain->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
+        const VfpReservation *reservation = vfp_domain_find_reservation(domain, request->alias);
+        const VfpClaim *claim;
+        const char *other;
+        VfpPf *pf;
+        g_auto(VfpDeviceInfo) device = {0};
+
+        vfp_domain_get_device(domain, request->alias, &device);
+        if (!reservation || !device.found ||
+            g_strcmp0(device.address, reservation->address) != 0) {
+            *why = g_strdup_printf("vf '%s' is not resolved", request->alias);
+            return TRUE;
+        }
+        claim = vfp_ledger_lookup(ledger, reservation->address);
+        if (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
+            *why = g_strdup_printf("its VF %s is held by running domain '%s'",
+                                   reservation->address, claim->domain);
+            return TRUE;
+        }
+        other = g_hash_table_lookup(reserved, reservation->address);
+        /* Two domains reserve one VF: the one later by name gives way, so both agree. */
+        if (other && g_strcmp0(domain->name, other) > 0) {
+            *why = g_strdup_printf("its VF %s is also reserved by domain '%s'",
+                                   reservation->address, other);
+            return TRUE;
+        }
+        pf = vfp_host_get_pf(host, reservation->pf, NULL);
+        if (!pf || (reservation->index < pf->num_vfs &&
+                    !vfp_host_get_vf(host, reservation->address, NULL))) {
+            *why = g_strdup_printf("its VF %s no longer exists", reservation->address);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}

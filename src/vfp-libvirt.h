@@ -1,0 +1,29 @@
+/* vfpool on the libvirt API: reading annotated domains, the reservations of every defined
+ * domain, and writing resolved definitions back. Used by the vfpool command and vfpoold, never
+ * by the hook (libvirtd waits on hooks: calling back would deadlock). */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "vfp-domain.h"
+#include "vfp-select.h"
+
+typedef struct _virConnect VirConnect;
+typedef struct _virDomain VirDomain;
+void vfp_libvirt_close(virConnectPtr conn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirConnect, vfp_libvirt_close)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirDomain, virDomainFree)
+
+virConnectPtr vfp_libvirt_open(const char *uri, GError **error);
+virDomainPtr vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error);
+VfpDomain *vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error);
+GHashTable *vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error);
+GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error);
+
+gboolean vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GPtrArray **choices,
+                             gboolean *changed, GError **error);
+gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped,
+                             GError **error);
+gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, VfpLedger *ledger,
+                                   char **why);

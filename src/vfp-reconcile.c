@@ -1,0 +1,223 @@
+/* Reconciling in four passes: ledger claims without a running holder, running domains
+ * missing from the ledger, VFs reserved twice, and pool VFs left configured by nobody. Each
+ * repair is printed; --dry-run prints them without doing them. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "vfp-libvirt.h"
+#include "vfp-netlink.h"
+#include "vfp-reconcile.h"
+#include "vfp-vfio.h"
+#include "vfp-vfstate.h"
+
+typedef struct {
+    virConnectPtr conn;
+    gboolean dry_run;
+    guint repairs;
+    GPtrArray *running;    /* VfpDomain *, live XML of running pooled domains */
+    GPtrArray *defined;    /* VfpDomain *, persistent XML of defined pooled domains */
+    GHashTable *passed;    /* address -> domain, every PCI device of every running domain */
+} Reconcile;
+
+static void G_GNUC_PRINTF(2, 3)
+report(Reconcile *run, const char *format, ...)
+{
+    g_autofree char *message = NULL;
+    va_list args;
+
+    va_start(args, format);
+    message = g_strdup_vprintf(format, args);
+    va_end(args);
+    printf("%s%s\n", run->dry_run ? "would repair: " : "repaired: ", message);
+    if (!run->dry_run)
+        g_message("reconcile: %s", message);
+    run->repairs++;
+}
+
+static gboolean
+gather(Reconcile *run, GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int count;
+
+    if (!(run->running = vfp_libvirt_list_pooled(run->conn, FALSE, error)) ||
+        !(run->defined = vfp_libvirt_list_pooled(run->conn, TRUE, error)))
+        return FALSE;
+    run->passed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    count = virConnectListAllDomains(run->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    for (int i = 0; i < count; i++) {
+        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], FALSE, NULL);
+        g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
+
+        for (guint j = 0; sources && j < sources->len; j++)
+            g_hash_table_insert(run->passed, g_strdup(g_ptr_array_index(sources, j)),
+                                g_strdup(domain->name));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return TRUE;
+}
+
+static gboolean
+is_running(Reconcile *run, const char *key)
+{
+    for (guint i = 0; i < run->running->len; i++) {
+        if (g_strcmp0(vfp_domain_key(g_ptr_array_index(run->running, i)), key) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Passes 1 and 2, under the ledger lock (and without calling libvirt while holding it). */
+static gboolean
+reconcile_ledger(Reconcile *run, GError **error)
+{
+    g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
+    g_autoptr(VfpHost) host = vfp_host_new();
+    GPtrArray *claims;
+
+    if (!ledger)
+        return FALSE;
+    claims = vfp_ledger_get_claims(ledger);
+    for (guint i = 0; i < claims->len;) {
+        VfpClaim *claim = g_ptr_array_index(claims, i);
+
+        if (!claim->pending && is_running(run, claim->uuid)) {
+            i++;
+            continue;
+        }
+        report(run, "ledger: VF %s was claimed by domain '%s', which is not running: VF "
+                    "restored and released",
+               claim->address, claim->domain);
+        if (!run->dry_run)
+            vfp_vf_state_restore(host, claim);
+        g_ptr_array_remove_index(claims, i);
+    }
+    for (guint i = 0; i < run->running->len; i++) {
+        const VfpDomain *domain = g_ptr_array_index(run->running, i);
+        guint adopted = vfp_vf_state_adopt(ledger, domain, "reconcile");
+
+        if (adopted)
+            report(run, "ledger: running domain '%s' holds %u VF%s the ledger did not know of",
+                   domain->name, adopted, adopted == 1 ? "" : "s");
+    }
+    return run->dry_run || vfp_ledger_commit(ledger, error);
+}
+
+/* Pass 3: a VF reserved by two defined domains goes to the running one, else to the first by
+ * name; the other is resolved again. */
+static gboolean
+reconcile_reservations(Reconcile *run, GError **error)
+{
+    g_autoptr(GHashTable) owner = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) loser = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer name;
+
+    /* running first, then defined in name order (libvirt lists them so) */
+    for (int pass = 0; pass < 2; pass++) {
+        GPtrArray *domains = pass == 0 ? run->running : run->defined;
+
+        for (guint i = 0; i < domains->len; i++) {
+            const VfpDomain *domain = g_ptr_array_index(domains, i);
+
+            for (guint j = 0; j < domain->reservations->len; j++) {
+                const VfpReservation *reservation = g_ptr_array_index(domain->reservations, j);
+                const char *first = g_hash_table_lookup(owner, reservation->address);
+
+                if (!first)
+                    g_hash_table_insert(owner, reservation->address, domain->name);
+                else if (g_strcmp0(first, domain->name) != 0 && !is_running(run, vfp_domain_key(domain)))
+                    g_hash_table_insert(loser, domain->name, (gpointer)first);
+            }
+        }
+    }
+    g_hash_table_iter_init(&iter, loser);
+    while (g_hash_table_iter_next(&iter, &name, NULL)) {
+        g_autoptr(VirDomain) dom = vfp_libvirt_lookup(run->conn, name, error);
+        gboolean changed;
+
+        report(run, "domain '%s' reserved a VF that domain '%s' also reserves: resolved again",
+               (const char *)name, (const char *)g_hash_table_lookup(loser, name));
+        if (!run->dry_run && (!dom || !vfp_libvirt_resolve(run->conn, dom, NULL, &changed, error)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Pass 4: pool VFs nobody holds or passes through, left on vfio or with a MAC/VLAN. */
+static gboolean
+reconcile_vfs(Reconcile *run, GError **error)
+{
+    g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
+    g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_READ, error) : NULL;
+    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    if (!ledger)
+        return FALSE;
+    for (guint p = 0; p < pools->len; p++) {
+        const VfpPool *pool = g_ptr_array_index(pools, p);
+        g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, host, error);
+
+        for (guint i = 0; pfs && i < pfs->len; i++) {
+            VfpPf *pf = g_ptr_array_index(pfs, i);
+            GPtrArray *vfs = vfp_pf_get_vfs(pf, NULL);
+
+            for (guint j = 0; vfs && j < vfs->len; j++) {
+                VfpVf *vf = g_ptr_array_index(vfs, j);
+                g_auto(VfpVfConfig) config = {0};
+                g_autoptr(GError) local = NULL;
+
+                if (!vfp_pool_owns_vf(pool, vf) || !g_hash_table_add(seen, vf->address) ||
+                    vfp_ledger_lookup(ledger, vf->address) ||
+                    g_hash_table_contains(run->passed, vf->address))
+                    continue;
+                if (g_strcmp0(vf->driver, "vfio-pci") == 0 ||
+                    g_strcmp0(vf->driver, pool->driver) == 0) {
+                    report(run, "VF %s (pool %s) was left bound to %s by no domain: given back "
+                                "to the host",
+                           vf->address, pool->name, vf->driver);
+                    if (!run->dry_run && !vfp_pci_give_back(vf->address, &local))
+                        g_warning("VF %s: %s", vf->address, local->message);
+                }
+                vfp_vf_config_init(&config);
+                if (!pf->netdev ||
+                    !vfp_netlink_get()->vf_get(pf->netdev, vf->index, &config, NULL) ||
+                    (!config.mac && config.vlan <= 0))
+                    continue;
+                report(run, "VF %s (pool %s) had MAC %s VLAN %d set by no domain: cleared",
+                       vf->address, pool->name, config.mac ? config.mac : "none",
+                       MAX(config.vlan, 0));
+                if (run->dry_run)
+                    continue;
+                g_clear_pointer(&config.mac, g_free);
+                config.vlan = 0;
+                config.vlan_qos = 0;
+                if (!vfp_netlink_get()->vf_set(pf->netdev, vf->index, VFP_VF_FIELD_MAC, &config,
+                                               &local) ||
+                    !vfp_netlink_get()->vf_set(pf->netdev, vf->index, VFP_VF_FIELD_VLAN,
+                                               &config, &local))
+                    g_warning("VF %s: %s", vf->address, local->message);
+            }
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+vfp_reconcile(virConnectPtr conn, gboolean dry_run, GError **error)
+{
+    Reconcile run = {conn, dry_run, 0, NULL, NULL, NULL};
+    gboolean ok = gather(&run, error) && reconcile_ledger(&run, error) &&
+                  reconcile_reservations(&run, error) && reconcile_vfs(&run, error);
+
+    if (ok)
+        printf("reconcile: %u %s%s\n", run.repairs, run.repairs == 1 ? "repair" : "repairs",
+               dry_run ? " found (dry run: nothing changed)" : "");
+    g_clear_pointer(&run.running, g_ptr_array_unref);
+    g_clear_pointer(&run.defined, g_ptr_array_unref);
+    g_clear_pointer(&run.passed, g_hash_table_unref);
+    return ok;
+}
