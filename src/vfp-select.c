@@ -310,31 +310,68 @@ request_pool(Selection *selection, const VfpRequest *request, GError **error)
     return pool;
 }
 
-/* The domain's current reservation for REQUEST, if it is still acceptable. */
+/* A choice of VF INDEX of PF at ADDRESS for REQUEST, if it is still acceptable; else NULL
+ * and, in WHY, the reason. */
 static VfpChoice *
-keep_reservation(Selection *selection, const VfpRequest *request, const VfpPool *pool)
+keep_vf(Selection *selection, const VfpRequest *request, const VfpPool *pool, VfpPf *pf,
+        guint index, const char *address, char **why)
+{
+    g_autoptr(GPtrArray) rejections =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
+    Candidate candidate = {0};
+    VfpChoice *choice = NULL;
+
+    if (!vfp_pool_selects_pf(pool, pf) || index >= vfp_pool_vf_limit(pool, pf)) {
+        *why = g_strdup_printf("VF %s is not in pool '%s'", address, pool->name);
+        return NULL;
+    }
+    if (!check_candidate(selection, pool, request, pf, index, &candidate, rejections)) {
+        const VfpRejection *rejection = g_ptr_array_index(rejections, 0);
+
+        *why = g_strdup_printf("VF %s is %s", address, rejection->detail);
+    } else if (g_strcmp0(candidate.address, address) != 0) {
+        *why = g_strdup_printf("VF %u of PF %s is %s now, not %s", index, pf->address,
+                               candidate.address, address);
+    } else {
+        choice = choice_new(request, pool, &candidate);
+        choice->kept = TRUE;
+        choice->available = 1;
+    }
+    candidate_clear(&candidate);
+    return choice;
+}
+
+/* The VF the domain already has for REQUEST, if it is still acceptable: the one its device
+ * points at when the administrator edited that by hand, else its reservation. */
+static VfpChoice *
+keep_current(Selection *selection, const VfpRequest *request, const VfpPool *pool)
 {
     VfpReservation *reservation = vfp_domain_find_reservation(selection->domain, request->alias);
-    g_autoptr(GPtrArray) ignored = NULL;
-    Candidate candidate = {0};
+    g_auto(VfpDeviceInfo) device = {0};
+    g_autofree char *why = NULL;
     VfpChoice *choice = NULL;
     VfpPf *pf;
 
+    vfp_domain_get_device(selection->domain, request->alias, &device);
+    if (device.address && (!reservation || g_strcmp0(device.address, reservation->address))) {
+        VfpVf *vf = vfp_host_get_vf(selection->context->host, device.address, NULL);
+
+        if (vf && (choice = keep_vf(selection, request, pool, vf->pf, vf->index, device.address,
+                                    &why)))
+            return choice;
+        if (reservation)
+            g_message("domain '%s': device '%s' was pointed at %s by hand, but %s; keeping "
+                      "the reservation",
+                      selection->domain->name, request->alias, device.address,
+                      why ? why : "that is not a VF of this host");
+        g_clear_pointer(&why, g_free);
+    }
     if (!reservation)
         return NULL;
     pf = vfp_host_get_pf(selection->context->host, reservation->pf, NULL);
-    if (!pf || reservation->index >= vfp_pool_vf_limit(pool, pf))
-        return NULL;
-    ignored = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
-    if (check_candidate(selection, pool, request, pf, reservation->index, &candidate, ignored) &&
-        g_strcmp0(candidate.address, reservation->address) == 0) {
-        if (vfp_pool_selects_pf(pool, pf)) {
-            choice = choice_new(request, pool, &candidate);
-            choice->kept = TRUE;
-            choice->available = 1;
-        }
-    }
-    candidate_clear(&candidate);
+    if (pf)
+        choice = keep_vf(selection, request, pool, pf, reservation->index, reservation->address,
+                         &why);
     return choice;
 }
 
@@ -462,7 +499,7 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
 
         if (!pool)
             return NULL;
-        choice = keep_reservation(&selection, request, pool);
+        choice = keep_current(&selection, request, pool);
         if (choice) {
             selection_take(&selection, choice);
             g_ptr_array_index(choices, i) = choice;

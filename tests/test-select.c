@@ -260,6 +260,43 @@ test_reservation_kept(void)
     g_assert_false(((VfpChoice *)again->pdata[0])->kept);
 }
 
+/* An administrator pointed the device at another VF by hand: kept when acceptable. */
+static void
+test_manual_edit_kept(void)
+{
+    g_autoptr(TestHost) host = test_host_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpHost) vhost = vfp_host_new();
+    g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(VfpLedger) ledger = NULL;
+    const char *template =
+        "<domain><name>t</name><metadata><v:vfpool "
+        "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-a' pool='p'/>"
+        "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
+        "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci'><source>"
+        "<address domain='0x0000' bus='0x3c' slot='0x%s' function='0x%s'/></source>"
+        "<alias name='ua-a'/></hostdev></devices></domain>";
+    const char *cases[][3] = {
+        {"10", "6", "0000:3c:10.6"}, /* a free VF of the pool: the edit stays */
+        {"11", "2", "0000:3c:10.0"}, /* VF 5, used by the host: back to the reservation */
+    };
+
+    test_host_write_pool(host, "p", "<pool name='p'><pf address='0000:3b:00.0'/></pool>");
+    pools = vfp_pool_load_all(&error);
+    ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
+    g_assert_no_error(error);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *xml = g_strdup_printf(template, cases[i][0], cases[i][1]);
+        g_autoptr(VfpDomain) domain = vfp_domain_parse(xml, strlen(xml), &error);
+        VfpSelectContext context = {vhost, pools, ledger, NULL};
+        g_autoptr(GPtrArray) choices = vfp_select_resolve(&context, domain, &error);
+
+        g_assert_no_error(error);
+        g_assert_cmpstr(((VfpChoice *)choices->pdata[0])->address, ==, cases[i][2]);
+        g_assert_true(((VfpChoice *)choices->pdata[0])->kept);
+    }
+}
+
 static void
 test_create_on_demand(void)
 {
@@ -366,6 +403,7 @@ main(int argc, char **argv)
     g_test_add_func("/select/iommu-held-sibling", test_iommu_group_held_sibling);
     g_test_add_func("/select/two-requests", test_two_requests_distinct);
     g_test_add_func("/select/reservation-kept", test_reservation_kept);
+    g_test_add_func("/select/manual-edit", test_manual_edit_kept);
     g_test_add_func("/select/create-on-demand", test_create_on_demand);
     g_test_add_func("/select/no-create", test_no_creation_without_create);
     g_test_add_func("/select/unknown-pool", test_unknown_pool);

@@ -1,0 +1,266 @@
+/* vfpoold: follows libvirt's domain and node-device events and keeps annotated domains
+ * resolved: a domain defined with plain 'virsh define' gets its VFs, a stopped domain whose
+ * VF was taken by a running one (or vanished) gets another, domains waiting for a VF get one
+ * when one frees up. It only touches domains that carry vfpool metadata. */
+#include "config.h"
+
+#include <errno.h>
+#include <libvirt/virterror.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfp-error.h"
+#include "vfp-libvirt.h"
+#include "vfp-reconcile.h"
+
+#define RECONNECT_SECONDS 5
+#define COALESCE_MS 300
+
+static char *opt_connect;
+static volatile sig_atomic_t got_hup, got_term;
+
+typedef struct {
+    virConnectPtr conn;
+    int domain_callback;
+    int nodedev_callback;
+    int scan_timer;   /* coalesces bursts of events into one scan */
+    int retry_timer;  /* reconnects while libvirt is away */
+    gboolean closed;
+} Daemon;
+
+static void
+log_handler(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+    const char *prefix = "";
+
+    if (level & G_LOG_LEVEL_DEBUG)
+        return;
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+        prefix = "<3>";
+    else if (level & G_LOG_LEVEL_WARNING)
+        prefix = "<4>";
+    else
+        prefix = "<6>";
+    /* systemd reads the <N> priority prefix from stderr. */
+    fprintf(stderr, "%svfpoold: %s\n", prefix, message);
+}
+
+/* Resolves every stopped annotated domain that needs it, and logs each change. */
+static void
+scan(Daemon *daemon)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpLedger) ledger = NULL;
+    virDomainPtr *doms = NULL;
+    int count;
+
+    count = virConnectListAllDomains(daemon->conn, &doms,
+                                     VIR_CONNECT_LIST_DOMAINS_PERSISTENT |
+                                         VIR_CONNECT_LIST_DOMAINS_INACTIVE);
+    if (count < 0) {
+        g_warning("cannot list domains: %s", virGetLastErrorMessage());
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        g_autofree char *why = NULL;
+        g_autoptr(GError) local = NULL;
+        gboolean changed = FALSE;
+        gboolean needs;
+
+        /* A fresh ledger read per domain: never held across libvirt calls. */
+        ledger = vfp_ledger_open(VFP_LEDGER_READ, &local);
+        needs = ledger && vfp_libvirt_needs_resolve(daemon->conn, doms[i], ledger, &why);
+        g_clear_pointer(&ledger, vfp_ledger_free);
+        if (!needs) {
+            if (local)
+                g_warning("%s", local->message);
+            virDomainFree(doms[i]);
+            continue;
+        }
+        if (vfp_libvirt_resolve(daemon->conn, doms[i], NULL, &changed, &local))
+            g_message("domain '%s': %s: resolved%s", virDomainGetName(doms[i]), why,
+                      changed ? "" : " (no change)");
+        else
+            g_warning("domain '%s': %s, and it cannot be resolved now: %s",
+                      virDomainGetName(doms[i]), why, local->message);
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+}
+
+static void
+scan_timer_fired(int timer, void *opaque)
+{
+    Daemon *daemon = opaque;
+
+    virEventUpdateTimeout(daemon->scan_timer, -1);
+    if (daemon->conn && !daemon->closed)
+        scan(daemon);
+}
+
+static void
+schedule_scan(Daemon *daemon)
+{
+    virEventUpdateTimeout(daemon->scan_timer, COALESCE_MS);
+}
+
+static int
+domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+    static const char *const names[] = {"defined", "undefined", "started", "suspended",
+                                        "resumed", "stopped",   "shutdown", "pmsuspended",
+                                        "crashed"};
+
+    g_debug("domain '%s' %s", virDomainGetName(dom),
+            event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event] : "changed");
+    if (event == VIR_DOMAIN_EVENT_DEFINED || event == VIR_DOMAIN_EVENT_UNDEFINED ||
+        event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_STOPPED)
+        schedule_scan(opaque);
+    return 0;
+}
+
+static int
+nodedev_event(virConnectPtr conn, virNodeDevicePtr dev, int event, int detail, void *opaque)
+{
+    /* VFs appearing or vanishing (sriov_numvfs changed): pools changed. */
+    if (g_str_has_prefix(virNodeDeviceGetName(dev), "pci_"))
+        schedule_scan(opaque);
+    return 0;
+}
+
+static void
+connection_closed(virConnectPtr conn, int reason, void *opaque)
+{
+    Daemon *daemon = opaque;
+
+    g_warning("lost the connection to libvirt; reconnecting every %d s", RECONNECT_SECONDS);
+    daemon->closed = TRUE;
+    virEventUpdateTimeout(daemon->retry_timer, RECONNECT_SECONDS * 1000);
+}
+
+static void
+disconnect(Daemon *daemon)
+{
+    if (!daemon->conn)
+        return;
+    if (daemon->domain_callback >= 0)
+        virConnectDomainEventDeregisterAny(daemon->conn, daemon->domain_callback);
+    if (daemon->nodedev_callback >= 0)
+        virConnectNodeDeviceEventDeregisterAny(daemon->conn, daemon->nodedev_callback);
+    virConnectUnregisterCloseCallback(daemon->conn, connection_closed);
+    virConnectClose(daemon->conn);
+    daemon->conn = NULL;
+    daemon->domain_callback = daemon->nodedev_callback = -1;
+}
+
+/* Connects, subscribes to events, and catches up on what happened meanwhile: reconcile,
+ * then a scan. */
+static gboolean
+connect_libvirt(Daemon *daemon)
+{
+    g_autoptr(GError) error = NULL;
+
+    disconnect(daemon);
+    daemon->closed = FALSE;
+    daemon->conn = vfp_libvirt_open(opt_connect, &error);
+    if (!daemon->conn) {
+        g_warning("%s; retrying in %d s", error->message, RECONNECT_SECONDS);
+        return FALSE;
+    }
+    daemon->domain_callback = virConnectDomainEventRegisterAny(
+        daemon->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(domain_event),
+        daemon, NULL);
+    daemon->nodedev_callback = virConnectNodeDeviceEventRegisterAny(
+        daemon->conn, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
+        VIR_NODE_DEVICE_EVENT_CALLBACK(nodedev_event), daemon, NULL);
+    if (daemon->domain_callback < 0 ||
+        virConnectRegisterCloseCallback(daemon->conn, connection_closed, daemon, NULL) < 0) {
+        g_warning("cannot follow libvirt's events: %s; retrying in %d s",
+                  virGetLastErrorMessage(), RECONNECT_SECONDS);
+        disconnect(daemon);
+        return FALSE;
+    }
+    if (virConnectSetKeepAlive(daemon->conn, 5, 3) < 0)
+        g_debug("no keepalive: %s", virGetLastErrorMessage());
+    g_message("connected to %s", opt_connect);
+    if (!vfp_reconcile(daemon->conn, FALSE, &error))
+        g_warning("reconcile: %s", error->message);
+    scan(daemon);
+    return TRUE;
+}
+
+static void
+retry_timer_fired(int timer, void *opaque)
+{
+    Daemon *daemon = opaque;
+
+    if (connect_libvirt(daemon))
+        virEventUpdateTimeout(daemon->retry_timer, -1);
+}
+
+static void
+on_signal(int signum)
+{
+    if (signum == SIGHUP)
+        got_hup = 1;
+    else
+        got_term = 1;
+}
+
+static const GOptionEntry options[] = {
+    {"connect", 'c', 0, G_OPTION_ARG_STRING, &opt_connect,
+     "libvirt URI to follow (default qemu:///system)", "URI"},
+    {NULL},
+};
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) context = g_option_context_new("- keep vfpool domains resolved");
+    g_autoptr(GError) error = NULL;
+    struct sigaction action = {.sa_handler = on_signal};
+    Daemon daemon = {NULL, -1, -1, -1, -1, FALSE};
+
+    g_log_set_default_handler(log_handler, NULL);
+    g_option_context_add_main_entries(context, options, NULL);
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        fprintf(stderr, "vfpoold: %s; run 'vfpoold --help'\n", error->message);
+        return 2;
+    }
+    if (!opt_connect)
+        opt_connect = g_strdup(g_getenv("LIBVIRT_DEFAULT_URI") ? g_getenv("LIBVIRT_DEFAULT_URI")
+                                                               : "qemu:///system");
+    /* No SA_RESTART: a signal must interrupt the event loop's poll. */
+    sigaction(SIGHUP, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (virEventRegisterDefaultImpl() < 0) {
+        fprintf(stderr, "vfpoold: cannot start libvirt's event loop: %s\n",
+                virGetLastErrorMessage());
+        return 1;
+    }
+    daemon.scan_timer = virEventAddTimeout(-1, scan_timer_fired, &daemon, NULL);
+    daemon.retry_timer = virEventAddTimeout(-1, retry_timer_fired, &daemon, NULL);
+    if (!connect_libvirt(&daemon))
+        virEventUpdateTimeout(daemon.retry_timer, RECONNECT_SECONDS * 1000);
+
+    while (!got_term) {
+        if (virEventRunDefaultImpl() < 0 && errno != EINTR)
+            g_warning("event loop: %s", virGetLastErrorMessage());
+        if (got_hup) {
+            got_hup = 0;
+            g_message("SIGHUP: re-reading pool files and re-checking domains");
+            if (daemon.conn && !daemon.closed)
+                scan(&daemon);
+        }
+    }
+    g_message("stopping");
+    disconnect(&daemon);
+    g_free(opt_connect);
+    return 0;
+}
