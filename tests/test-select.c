@@ -260,6 +260,14 @@ test_reservation_kept(void)
     g_assert_false(((VfpChoice *)again->pdata[0])->kept);
 }
 
+#define MANUAL_EDIT_XML \
+    "<domain><name>t</name><metadata><v:vfpool " \
+    "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-a' pool='p'/>" \
+    "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>" \
+    "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci'><source>" \
+    "<address domain='0x0000' bus='0x3c' slot='0x%s' function='0x%s'/></source>" \
+    "<alias name='ua-a'/></hostdev></devices></domain>"
+
 /* An administrator pointed the device at another VF by hand: kept when acceptable. */
 static void
 test_manual_edit_kept(void)
@@ -269,13 +277,6 @@ test_manual_edit_kept(void)
     g_autoptr(VfpHost) vhost = vfp_host_new();
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
-    const char *template =
-        "<domain><name>t</name><metadata><v:vfpool "
-        "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-a' pool='p'/>"
-        "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
-        "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci'><source>"
-        "<address domain='0x0000' bus='0x3c' slot='0x%s' function='0x%s'/></source>"
-        "<alias name='ua-a'/></hostdev></devices></domain>";
     const char *cases[][3] = {
         {"10", "6", "0000:3c:10.6"}, /* a free VF of the pool: the edit stays */
         {"11", "2", "0000:3c:10.0"}, /* VF 5, used by the host: back to the reservation */
@@ -286,7 +287,7 @@ test_manual_edit_kept(void)
     ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
     g_assert_no_error(error);
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *xml = g_strdup_printf(template, cases[i][0], cases[i][1]);
+        g_autofree char *xml = g_strdup_printf(MANUAL_EDIT_XML, cases[i][0], cases[i][1]);
         g_autoptr(VfpDomain) domain = vfp_domain_parse(xml, strlen(xml), &error);
         VfpSelectContext context = {vhost, pools, ledger, NULL};
         g_autoptr(GPtrArray) choices = vfp_select_resolve(&context, domain, &error);
