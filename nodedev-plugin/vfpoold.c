@@ -67,7 +67,7 @@ scan(Daemon *daemon)
     for (int i = 0; i < count; i++) {
         g_autofree char *why = NULL;
         g_autoptr(GError) local = NULL;
-        gboolean changed = FALSE;
+        g_autoptr(VfpResolution) resolution = NULL;
         gboolean needs;
 
         /* A fresh ledger read per domain: never held across libvirt calls. */
@@ -80,9 +80,9 @@ scan(Daemon *daemon)
             virDomainFree(doms[i]);
             continue;
         }
-        if (vfp_libvirt_resolve(daemon->conn, doms[i], NULL, &changed, &local))
+        if ((resolution = vfp_libvirt_resolve(daemon->conn, doms[i], &local)))
             g_message("domain '%s': %s: resolved%s", virDomainGetName(doms[i]), why,
-                      changed ? "" : " (no change)");
+                      resolution->changed ? "" : " (no change)");
         else
             g_warning("domain '%s': %s, and it cannot be resolved now: %s",
                       virDomainGetName(doms[i]), why, local->message);

@@ -145,32 +145,41 @@ define_domain(virConnectPtr conn, VfpDomain *domain, GError **error)
     return TRUE;
 }
 
+void
+vfp_resolution_free(VfpResolution *resolution)
+{
+    if (!resolution)
+        return;
+    g_clear_pointer(&resolution->choices, g_ptr_array_unref);
+    vfp_domain_free(resolution->domain);
+    g_free(resolution);
+}
+
 /* Chooses VFs for DOM's requests and writes devices and reservations into its persistent
  * definition, when they change. */
-gboolean
-vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GPtrArray **choices_out,
-                    gboolean *changed, GError **error)
+VfpResolution *
+vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
 {
-    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, TRUE, error);
+    g_autoptr(VfpResolution) resolution = g_new0(VfpResolution, 1);
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(GHashTable) reserved = NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
-    g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(VfpLock) resolve_lock = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
-    g_autoptr(VfpLock) resolve_lock = NULL;
     VfpSelectContext context;
+    VfpDomain *domain;
 
-    *changed = FALSE;
+    domain = resolution->domain = vfp_libvirt_load(dom, TRUE, error);
     if (!domain)
-        return FALSE;
+        return NULL;
     if (domain->requests->len == 0) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
                     "domain '%s' has no vfpool:vf request in its <metadata>; add one (see "
                     "vfpool(1))",
                     domain->name);
-        return FALSE;
+        return NULL;
     }
     /* Resolvers exclude each other with their own lock; the ledger is only read, and never
      * while calling libvirt: a starting domain's hook may be waiting for it while libvirt
@@ -179,22 +188,20 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GPtrArray **choices_ou
         !(reserved = vfp_libvirt_reservations(conn, domain->name, error)) ||
         !(pools = vfp_pool_load_all(error)) ||
         !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
-        return FALSE;
+        return NULL;
     context = (VfpSelectContext){host, pools, ledger, reserved};
-    choices = vfp_select_resolve(&context, domain, error);
+    resolution->choices = vfp_select_resolve(&context, domain, error);
     g_clear_pointer(&ledger, vfp_ledger_free);
     before = vfp_domain_to_string(domain);
-    if (!choices || !vfp_select_apply(domain, choices, error))
-        return FALSE;
+    if (!resolution->choices || !vfp_select_apply(domain, resolution->choices, error))
+        return NULL;
     after = vfp_domain_to_string(domain);
     if (!g_str_equal(before, after)) {
         if (!define_domain(conn, domain, error))
-            return FALSE;
-        *changed = TRUE;
+            return NULL;
+        resolution->changed = TRUE;
     }
-    if (choices_out)
-        *choices_out = g_steal_pointer(&choices);
-    return TRUE;
+    return g_steal_pointer(&resolution);
 }
 
 /* Drops the reservations of a stopped domain so other domains can have its VFs; its devices

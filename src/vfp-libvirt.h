@@ -21,8 +21,17 @@ VfpDomain *vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **erro
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error);
 GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error);
 
-gboolean vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GPtrArray **choices,
-                             gboolean *changed, GError **error);
+/* What resolving a domain chose; the choices point into DOMAIN. */
+typedef struct {
+    VfpDomain *domain;
+    GPtrArray *choices; /* VfpChoice *, one per request */
+    gboolean changed;   /* the definition was rewritten */
+} VfpResolution;
+
+void vfp_resolution_free(VfpResolution *resolution);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpResolution, vfp_resolution_free)
+
+VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error);
 gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped,
                              GError **error);
 gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, VfpLedger *ledger,

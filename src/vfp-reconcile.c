@@ -35,6 +35,12 @@ report(Reconcile *run, const char *format, ...)
     run->repairs++;
 }
 
+static int
+compare_domain_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0((*(VfpDomain *const *)a)->name, (*(VfpDomain *const *)b)->name);
+}
+
 static gboolean
 gather(Reconcile *run, GError **error)
 {
@@ -44,6 +50,8 @@ gather(Reconcile *run, GError **error)
     if (!(run->running = vfp_libvirt_list_pooled(run->conn, FALSE, error)) ||
         !(run->defined = vfp_libvirt_list_pooled(run->conn, TRUE, error)))
         return FALSE;
+    /* Of two domains reserving one VF, the first by name keeps it. */
+    g_ptr_array_sort(run->defined, compare_domain_names);
     run->passed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     count = virConnectListAllDomains(run->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
     for (int i = 0; i < count; i++) {
@@ -115,7 +123,7 @@ reconcile_reservations(Reconcile *run, GError **error)
     GHashTableIter iter;
     gpointer name;
 
-    /* running first, then defined in name order (libvirt lists them so) */
+    /* Running domains keep what they hold; then defined ones, in name order. */
     for (int pass = 0; pass < 2; pass++) {
         GPtrArray *domains = pass == 0 ? run->running : run->defined;
 
@@ -136,11 +144,11 @@ reconcile_reservations(Reconcile *run, GError **error)
     g_hash_table_iter_init(&iter, loser);
     while (g_hash_table_iter_next(&iter, &name, NULL)) {
         g_autoptr(VirDomain) dom = vfp_libvirt_lookup(run->conn, name, error);
-        gboolean changed;
+        g_autoptr(VfpResolution) resolution = NULL;
 
         report(run, "domain '%s' reserved a VF that domain '%s' also reserves: resolved again",
                (const char *)name, (const char *)g_hash_table_lookup(loser, name));
-        if (!run->dry_run && (!dom || !vfp_libvirt_resolve(run->conn, dom, NULL, &changed, error)))
+        if (!run->dry_run && (!dom || !(resolution = vfp_libvirt_resolve(run->conn, dom, error))))
             return FALSE;
     }
     return TRUE;

@@ -43,6 +43,7 @@ vfp_choice_free(VfpChoice *choice)
     g_free(choice->address);
     g_free(choice->pf);
     g_clear_pointer(&choice->rejections, g_ptr_array_unref);
+    g_clear_pointer(&choice->pools, g_ptr_array_unref);
     g_free(choice);
 }
 
@@ -281,12 +282,14 @@ compare_candidates(gconstpointer pa, gconstpointer pb, gpointer opaque)
 }
 
 static VfpChoice *
-choice_new(const VfpRequest *request, const VfpPool *pool, const Candidate *candidate)
+choice_new(Selection *selection, const VfpRequest *request, const VfpPool *pool,
+           const Candidate *candidate)
 {
     VfpChoice *choice = g_new0(VfpChoice, 1);
 
     choice->request = request;
     choice->pool = pool;
+    choice->pools = g_ptr_array_ref(selection->context->pools);
     choice->address = g_strdup(candidate->address);
     choice->pf = g_strdup(candidate->pf->address);
     choice->index = candidate->index;
@@ -333,7 +336,7 @@ keep_vf(Selection *selection, const VfpRequest *request, const VfpPool *pool, Vf
         *why = g_strdup_printf("VF %u of PF %s is %s now, not %s", index, pf->address,
                                candidate.address, address);
     } else {
-        choice = choice_new(request, pool, &candidate);
+        choice = choice_new(selection, request, pool, &candidate);
         choice->kept = TRUE;
         choice->available = 1;
     }
@@ -435,7 +438,7 @@ choose(Selection *selection, const VfpRequest *request, const VfpPool *pool, GEr
         return NULL;
     }
     g_array_sort_with_data(acceptable, compare_candidates, &rank);
-    choice = choice_new(request, pool, &g_array_index(acceptable, Candidate, 0));
+    choice = choice_new(selection, request, pool, &g_array_index(acceptable, Candidate, 0));
     choice->available = acceptable->len;
     choice->rejections = g_steal_pointer(&rejections);
     return choice;

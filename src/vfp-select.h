@@ -33,7 +33,8 @@ typedef struct {
 
 typedef struct {
     const VfpRequest *request;
-    const VfpPool *pool;
+    const VfpPool *pool; /* kept alive by POOLS */
+    GPtrArray *pools;
     char *address;
     char *pf;
     guint index;

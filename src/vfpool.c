@@ -124,16 +124,19 @@ run_explain(Cli *cli, GError **error)
 }
 
 static void
-print_choices(const char *name, GPtrArray *choices, gboolean changed)
+print_resolution(const VfpResolution *resolution)
 {
-    for (guint i = 0; i < choices->len; i++) {
-        const VfpChoice *choice = g_ptr_array_index(choices, i);
+    const char *name = resolution->domain->name;
+
+    for (guint i = 0; i < resolution->choices->len; i++) {
+        const VfpChoice *choice = g_ptr_array_index(resolution->choices, i);
 
         printf("domain '%s': %s -> VF %s (pool %s, PF %s VF %u%s)\n", name,
                choice->request->alias, choice->address, choice->pool->name, choice->pf,
                choice->index, choice->exists ? "" : ", created at start");
     }
-    printf("domain '%s': %s\n", name, changed ? "definition updated" : "already resolved");
+    printf("domain '%s': %s\n", name,
+           resolution->changed ? "definition updated" : "already resolved");
 }
 
 static int
@@ -142,14 +145,14 @@ run_resolve(Cli *cli, GError **error)
     g_autoptr(VfpDomain) domain = NULL;
     g_autoptr(GPtrArray) choices = NULL;
     g_autoptr(VirDomain) dom = NULL;
+    g_autoptr(VfpResolution) resolution = NULL;
     g_autofree char *xml = NULL;
-    gboolean changed;
 
     if (!opt_xml) {
         dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
-        if (!dom || !vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error))
+        if (!dom || !(resolution = vfp_libvirt_resolve(cli->conn, dom, error)))
             return EXIT_FAILURE;
-        print_choices(cli->argument, choices, changed);
+        print_resolution(resolution);
         return EXIT_SUCCESS;
     }
     domain = load_domain(error);
@@ -169,9 +172,8 @@ run_define(Cli *cli, GError **error)
     g_autoptr(GError) local = NULL;
     g_autoptr(VfpDomain) domain = NULL;
     g_autoptr(VirDomain) dom = NULL;
-    g_autoptr(GPtrArray) choices = NULL;
+    g_autoptr(VfpResolution) resolution = NULL;
     g_autofree char *xml = NULL;
-    gboolean changed;
 
     if (!g_file_get_contents(cli->argument, &xml, NULL, &local)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "%s", local->message);
@@ -195,11 +197,11 @@ run_define(Cli *cli, GError **error)
                     cli->argument, virGetLastErrorMessage());
         return EXIT_FAILURE;
     }
-    if (!vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error)) {
+    if (!(resolution = vfp_libvirt_resolve(cli->conn, dom, error))) {
         g_prefix_error(error, "domain '%s' is defined but not resolved: ", domain->name);
         return EXIT_FAILURE;
     }
-    print_choices(domain->name, choices, TRUE);
+    print_resolution(resolution);
     return EXIT_SUCCESS;
 }
 
@@ -215,13 +217,12 @@ run_start(Cli *cli, GError **error)
     if (!dom)
         return EXIT_FAILURE;
     for (int attempt = 1;; attempt++) {
-        g_autoptr(GPtrArray) choices = NULL;
-        gboolean changed;
+        g_autoptr(VfpResolution) resolution = vfp_libvirt_resolve(cli->conn, dom, error);
 
-        if (!vfp_libvirt_resolve(cli->conn, dom, &choices, &changed, error))
+        if (!resolution)
             return EXIT_FAILURE;
         if (virDomainCreate(dom) == 0) {
-            print_choices(cli->argument, choices, changed);
+            print_resolution(resolution);
             printf("domain '%s' started\n", cli->argument);
             return EXIT_SUCCESS;
         }
@@ -300,13 +301,13 @@ usage_error(const char *message)
     return EXIT_USAGE;
 }
 
+/* The library's messages are for the system log of the hook and the daemon; the command
+ * prints its own report, and only warnings go to stderr. */
 static void
 log_to_stderr(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
-    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE)) {
-        g_log_default_handler(domain, level, message, data);
+    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE))
         return;
-    }
     fprintf(stderr, "vfpool: %s\n", message);
 }
 
