@@ -1,0 +1,261 @@
+#!/bin/sh
+# The libvirt hook, step by step, on the fake host1 with the fake kernel and netlink: exit
+# codes, stdout, the ledger, sysfs and VF settings; bad input; 64 concurrent starts; a hook
+# killed at any point.
+set -u
+srcdir=${abs_top_srcdir:-.}
+builddir=${abs_top_builddir:-.}
+. "$srcdir/tests/tap.sh"
+. "$srcdir/tests/fakesys.sh"
+
+data=$srcdir/tests/data
+expected=$data/expected
+hook=$builddir/tests/vfpool-hook-test
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-hook-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+sh "$data/host1.sh" "$tmp/root"
+export VFPOOL_SYSFS_ROOT=$tmp/root
+export VFPOOL_CONF_DIR=$data/conf1
+export VFPOOL_STATE_DIR=$tmp/state
+ledger=$tmp/state/ledger.json
+netlink=$tmp/root/fake-netlink.ini
+pci=$tmp/root/sys/bus/pci/devices
+
+# step NAME OP SUBOP XMLFILE: runs the hook; leaves rc, $tmp/out and $tmp/err.
+step() {
+    "$hook" "$1" "$2" "$3" - <"$4" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# expect DESC RC [FRAGMENT]: the last step exited RC; with FRAGMENT, it printed exactly one
+# 'vfpool:' line on stderr containing it, and nothing on stdout.
+expect() {
+    if [ "$rc" -ne "$2" ]; then
+        tap_not_ok "$1" "exit $rc, want $2" "$(cat "$tmp/err")"
+    elif [ $# -ge 3 ] && { [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ -s "$tmp/out" ] ||
+        ! grep -q '^vfpool: ' "$tmp/err" || ! grep -qF -- "$3" "$tmp/err"; }; then
+        tap_not_ok "$1" "stderr:" "$(cat "$tmp/err")" "stdout: $(head -c 200 "$tmp/out")"
+    elif [ $# -lt 3 ] && [ -s "$tmp/err" ]; then
+        tap_not_ok "$1" "unexpected stderr:" "$(cat "$tmp/err")"
+    else
+        tap_ok "$1"
+    fi
+}
+
+claims() {
+    if [ -f "$ledger" ]; then grep -c '"address"' "$ledger"; else echo 0; fi
+}
+
+setting() { # setting PFNETDEV/INDEX KEY
+    sed -n "/^\[$(printf '%s' "$1" | sed 's|/|\\/|')\]/,/^\[/s/^$2=//p" "$netlink"
+}
+
+ledger_valid() {
+    [ ! -f "$ledger" ] || json_pp <"$ledger" >/dev/null 2>&1
+}
+
+# --- prepare and release of a network VF (interface type='hostdev', managed)
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "prepare claims the reserved VF" 0
+tap_check "ledger holds 0000:b0:10.0 for net-numa" \
+    grep -q '"address" : "0000:b0:10.0"' "$ledger"
+tap_check "claim is final" sh -c "! grep -q pending '$ledger'"
+tap_check "original state saved" grep -q '"driver" : "igbvf"' "$ledger"
+tap_check "trust on applied via the PF" test "$(setting enp175s0f0/0 trust)" = on
+tap_check "pool default spoofchk applied" test "$(setting enp175s0f0/0 spoofchk)" = on
+tap_check "MAC and VLAN left to libvirt" test -z "$(setting enp175s0f0/0 mac)"
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "prepare again for the same domain is fine" 0
+tap_check "still one claim" test "$(claims)" = 1
+
+sed "s/<name>net-numa</<name>other</; s/000000000001/000000000099/" \
+    "$expected/net-numa.xml" >"$tmp/other.xml"
+step other prepare begin "$tmp/other.xml"
+expect "a VF held by a running domain is refused" 1 \
+    "VF 0000:b0:10.0 (pool net-a) is held by running domain 'net-numa'"
+tap_check "the refused start claimed nothing" test "$(claims)" = 1
+
+step net-numa release end "$expected/net-numa.xml"
+expect "release" 0
+tap_check "ledger empty after release" test "$(claims)" = 0
+tap_check "trust restored" test "$(setting enp175s0f0/0 trust)" = off
+step net-numa release end "$expected/net-numa.xml"
+expect "release of a domain holding nothing" 0
+
+# --- VFs created on demand (nvme PF at sriov_numvfs=0)
+step nvme-create prepare begin "$expected/nvme-create.xml"
+expect "prepare creates VFs on demand" 0
+tap_check "sriov_numvfs is 4" test "$(cat "$pci/0000:5e:00.0/sriov_numvfs")" = 4
+tap_check "autoprobe turned off first" \
+    test "$(cat "$pci/0000:5e:00.0/sriov_drivers_autoprobe")" = 0
+tap_check "created VF claimed" grep -q '"address" : "0000:5e:00.1"' "$ledger"
+step nvme-create release end "$expected/nvme-create.xml"
+expect "release of the nvme VF" 0
+
+# --- unmanaged VF of a variant-driver pool is bound, then given back
+step multi prepare begin "$expected/multi.xml"
+expect "prepare of a two-VF domain" 0
+tap_check "unmanaged VF bound to mlx5_vfio_pci" \
+    test "$(basename "$(readlink "$pci/0000:d8:02.2/driver")")" = mlx5_vfio_pci
+tap_check "driver_override cleared after binding" \
+    test "$(cat "$pci/0000:d8:02.2/driver_override")" = "(null)"
+step multi release end "$expected/multi.xml"
+tap_check "unbound again at release" test ! -e "$pci/0000:d8:02.2/driver"
+tap_check "ledger empty" test "$(claims)" = 0
+
+# --- settings the driver refuses
+printf '[enp175s0f0]\nrefuse=trust;\n' >"$netlink"
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "a refused requested setting fails the start" 1 "trust"
+tap_check "the message names the PF driver" grep -q 'PF driver igb' "$tmp/err"
+tap_check "nothing claimed after the failure" test "$(claims)" = 0
+tap_check "settings applied before the failure rolled back" \
+    test "$(setting enp175s0f0/0 spoofchk)" = on
+printf '[enp175s0f0]\nrefuse=link-state;\n' >"$netlink"
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "a refused pool default is skipped" 0
+step net-numa release end "$expected/net-numa.xml"
+rm -f "$netlink"
+
+# --- domains prepare cannot start
+step net-numa prepare begin "$data/domains/net-numa.xml"
+expect "an unresolved domain" 1 "is not resolved; run 'vfpool resolve net-numa' or start vfpoold"
+sed "s/bus=\"0xb0\" slot=\"0x10\" function=\"0x0\"/bus=\"0xb0\" slot=\"0x10\" function=\"0x2\"/" \
+    "$expected/net-numa.xml" >"$tmp/mismatch.xml"
+step net-numa prepare begin "$tmp/mismatch.xml"
+expect "device and reservation disagree" 1 "points at 0000:b0:10.2 but its reservation"
+sed "s/0000:b0:10.0/0000:3c:11.2/; s/0000:af:00.0/0000:3b:00.0/; s/index=\"0\"/index=\"5\"/;
+     s/bus=\"0xb0\" slot=\"0x10\" function=\"0x0\"/bus=\"0x3c\" slot=\"0x11\" function=\"0x2\"/" \
+    "$expected/net-numa.xml" >"$tmp/hostuse.xml"
+step net-numa prepare begin "$tmp/hostuse.xml"
+expect "a VF the host uses" 1 "in use by the host: its host network device vfpt3bv5 is up"
+tap_check "still nothing claimed" test "$(claims)" = 0
+
+# --- migrate: addresses of another host are rewritten to local VFs, nothing claimed
+sed "s/0000:b0:10.0/0000:99:10.0/; s/0000:af:00.0/0000:99:00.0/;
+     s/bus=\"0xb0\" slot=\"0x10\" function=\"0x0\"/bus=\"0x99\" slot=\"0x10\" function=\"0x0\"/" \
+    "$expected/net-numa.xml" >"$tmp/incoming.xml"
+step net-numa migrate begin "$tmp/incoming.xml"
+expect "migrate begin rewrites the XML" 0
+tap_check "migrated XML equals the locally resolved one" diff -u "$expected/net-numa.xml" "$tmp/out"
+tap_check "alias, MAC and VLAN kept" grep -q 'mac address="52:54:00:12:34:56"' "$tmp/out"
+tap_check "migrate claims nothing" test "$(claims)" = 0
+sed "s/pool=\"net-a\"/pool=\"gone\"/" "$tmp/incoming.xml" >"$tmp/nopool.xml"
+step net-numa migrate begin "$tmp/nopool.xml"
+expect "migrate to a host without the pool is refused" 1 "pool 'gone', which is not defined"
+
+# --- restore: nothing printed while the reservation holds; a new VF once it is taken
+step net-numa restore begin "$expected/net-numa.xml"
+expect "restore with a free reserved VF keeps the XML" 0
+tap_check "restore printed nothing" test ! -s "$tmp/out"
+step other prepare begin "$tmp/other.xml"
+step net-numa restore begin "$expected/net-numa.xml"
+expect "restore with the VF taken meanwhile" 0
+tap_check "restore chose another VF" grep -q 'reservation alias="ua-vfpool-net0" address="0000:b0:10.2"' "$tmp/out"
+step other release end "$tmp/other.xml"
+
+# --- reconnect rebuilds the ledger
+rm -f "$ledger"
+step net-numa reconnect begin "$expected/net-numa.xml"
+expect "reconnect" 0
+tap_check "reconnect re-claims the VF" grep -q '"step" : "reconnect"' "$ledger"
+step other reconnect begin "$tmp/other.xml"
+expect "reconnect of a conflicting domain never fails" 0
+step net-numa release end "$expected/net-numa.xml"
+
+# --- bad input
+head -c 700 "$expected/net-numa.xml" >"$tmp/truncated.xml"
+step net-numa prepare begin "$tmp/truncated.xml"
+expect "truncated XML" 1 "domain 'net-numa': the domain XML is not well-formed"
+step someone-else prepare begin "$expected/net-numa.xml"
+expect "argv domain differs from the XML" 1 "hook called for domain 'someone-else' with the XML of domain 'net-numa'"
+sed "s/pool=\"net-a\"/pool=\"net-a'; rm -rf \/\"/" "$expected/net-numa.xml" >"$tmp/hostile.xml"
+step net-numa prepare begin "$tmp/hostile.xml"
+expect "hostile pool name" 1 "does not follow its schema"
+sed "s/mac=\"52:54:00:12:34:56\"/mac=\"\&lt;script\&gt;\"/" "$expected/net-numa.xml" >"$tmp/hostile2.xml"
+step net-numa prepare begin "$tmp/hostile2.xml"
+expect "hostile MAC" 1 "is not a unicast MAC address"
+step net-numa frobnicate begin "$expected/net-numa.xml"
+expect "unknown step: nothing done" 0
+step net-numa release end "$tmp/truncated.xml"
+expect "release never fails, even on garbage" 0
+tap_check "the ledger is still valid" ledger_valid
+
+# --- the front: no vfpool metadata means exit at once; otherwise it hands over to the worker
+front=$builddir/vfpool-hook
+printf '<domain><name>plain</name><devices/></domain>' >"$tmp/plain.xml"
+rm -rf "$tmp/state"
+"$front" plain prepare begin - <"$tmp/plain.xml" >"$tmp/out" 2>&1
+rc=$?
+expect "front: a domain without vfpool metadata" 0
+tap_check "front touched no state" test ! -e "$tmp/state"
+"$front" net-numa migrate begin - <"$tmp/incoming.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect "front hands vfpool domains to the worker" 0
+tap_check "worker output comes back through the front" diff -u "$expected/net-numa.xml" "$tmp/out"
+"$front" net-numa started begin - <"$expected/net-numa.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect "front ignores steps vfpool does not handle" 0
+
+# --- 64 concurrent starts on a 32-VF pool: 32 win, 32 get a clear refusal
+mkdir -p "$tmp/conf/pools.d"
+printf "<pool name='c32'><pf address='0000:d8:00.0'/><vfs range='0-31'/></pool>\n" \
+    >"$tmp/conf/pools.d/c32.xml"
+i=0
+while [ $i -lt 64 ]; do
+    vf=$((i % 32))
+    addr=$(fakesys_vf_address 0000:d8:00.0 2 1 $vf)
+    bus=${addr#0000:} slot=${bus#*:} bus=${bus%%:*} fn=${slot#*.} slot=${slot%.*}
+    cat >"$tmp/c$i.xml" <<XML
+<domain><name>c$i</name><uuid>00000000-0000-4000-8000-0000000000$(printf %02x $i)</uuid>
+<metadata><v:vfpool xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'>
+<v:vf alias='ua-vf0' pool='c32'/>
+<v:reservation alias='ua-vf0' address='$addr' pf='0000:d8:00.0' index='$vf'/>
+</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci' managed='yes'>
+<source><address domain='0x0000' bus='0x$bus' slot='0x$slot' function='0x$fn'/></source>
+<alias name='ua-vf0'/></hostdev></devices></domain>
+XML
+    i=$((i + 1))
+done
+i=0
+while [ $i -lt 64 ]; do
+    (VFPOOL_CONF_DIR=$tmp/conf "$hook" c$i prepare begin - <"$tmp/c$i.xml" \
+        >"$tmp/c$i.out" 2>"$tmp/c$i.err"; echo $? >"$tmp/c$i.rc") &
+    i=$((i + 1))
+done
+wait
+won=$(cat "$tmp"/c*.rc | grep -c '^0$')
+lost=$(cat "$tmp"/c*.rc | grep -c '^1$')
+tap_check "64 concurrent prepares: 32 succeed, 32 fail (got $won/$lost)" test "$won/$lost" = 32/32
+tap_check "every failure says who holds the VF" \
+    test "$(cat "$tmp"/c*.err | grep -c "is held by running domain 'c")" = 32
+tap_check "ledger valid with 32 distinct VFs" sh -c \
+    "json_pp <'$ledger' >/dev/null && test \$(grep '\"address\"' '$ledger' | sort -u | wc -l) = 32"
+
+# --- a hook killed at any point leaves nothing the next run cannot clean up
+rm -f "$ledger"
+for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
+    printf '[enp175s0f0]\ndelay-ms=60\n' >"$netlink"
+    "$hook" net-numa prepare begin - <"$expected/net-numa.xml" >/dev/null 2>&1 &
+    pid=$!
+    sleep $delay
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    ok=1
+    ledger_valid || ok=0
+    step other prepare begin "$tmp/other.xml"
+    # The next hook sweeps an unfinished claim; a finished one still blocks 'other'.
+    if grep -q pending "$ledger" 2>/dev/null; then ok=0; fi
+    step net-numa release end "$expected/net-numa.xml"
+    step other release end "$tmp/other.xml"
+    [ "$(claims)" = 0 ] || ok=0
+    [ "$(setting enp175s0f0/0 trust)" != on ] || ok=0
+    if [ $ok = 1 ]; then
+        tap_ok "killed after ${delay}s: cleaned up, VF restored"
+    else
+        tap_not_ok "killed after ${delay}s" "$(cat "$ledger" 2>/dev/null)" "$(cat "$netlink")"
+    fi
+done
+
+tap_done

@@ -1,0 +1,205 @@
+#!/bin/sh
+# vfpool's libvirt side against a real libvirtd, started by this test in a private mount
+# namespace (its own /run/libvirt, /var/lib/libvirt, /etc/libvirt copy; no hooks), with the
+# fake host1 for VFs: define/resolve/release round trips, metadata through virsh, vfpoold
+# resolving a plain 'virsh define', re-pointing when a holder starts, reconnecting after
+# libvirtd restarts, and reconcile repairing each kind of inconsistency.
+set -u
+srcdir=${abs_top_srcdir:-.}
+builddir=${abs_top_builddir:-.}
+
+if [ "${1:-}" != --inside ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v libvirtd >/dev/null || ! command -v unshare >/dev/null ||
+        ! command -v qemu-system-x86_64 >/dev/null; then
+        echo "1..0 # SKIP needs root, libvirtd, qemu-system-x86_64 and unshare"
+        exit 0
+    fi
+    exec unshare -m sh "$0" --inside
+fi
+
+. "$srcdir/tests/tap.sh"
+. "$srcdir/tests/fakesys.sh"
+data=$srcdir/tests/data
+vfpool=$builddir/vfpool
+NS=http://vfpool.org/xmlns/libvirt/domain/1.0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-libvirt-XXXXXX")
+daemon_pid=
+cleanup() {
+    [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null
+    pkill -f "libvirtd -d -p $tmp" 2>/dev/null
+    pkill -f "virtlogd -d -p $tmp" 2>/dev/null
+    sleep 0.5
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# --- a private libvirtd
+for dir in /run/libvirt /var/lib/libvirt /var/log/libvirt; do
+    mkdir -p "$dir" && mount -t tmpfs tmpfs "$dir"
+done
+mkdir -p /var/lib/libvirt/qemu /var/log/libvirt/qemu "$builddir/tests/libvirt-cache"
+# QEMU's capabilities take long to probe: keep them between runs.
+mkdir -p /var/cache/libvirt && mount --bind "$builddir/tests/libvirt-cache" /var/cache/libvirt
+cp -a /etc/libvirt "$tmp/etc-libvirt"
+rm -rf "$tmp/etc-libvirt/hooks" "$tmp/etc-libvirt/qemu/"*.xml "$tmp/etc-libvirt/qemu/autostart" \
+    "$tmp/etc-libvirt/qemu/networks/autostart"
+printf 'user = "root"\ngroup = "root"\n' >>"$tmp/etc-libvirt/qemu.conf"
+mount --bind "$tmp/etc-libvirt" /etc/libvirt
+start_libvirtd() {
+    virtlogd -d -p "$tmp/virtlogd.pid" 2>/dev/null
+    libvirtd -d -p "$tmp/libvirtd.pid"
+    i=0
+    while ! virsh -c qemu:///system version >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || return 1
+        sleep 0.2
+    done
+}
+start_libvirtd || { echo "Bail out! libvirtd did not start"; exit 1; }
+export LIBVIRT_DEFAULT_URI=qemu:///system
+
+sh "$data/host1.sh" "$tmp/root"
+export VFPOOL_SYSFS_ROOT=$tmp/root VFPOOL_CONF_DIR=$data/conf1 VFPOOL_STATE_DIR=$tmp/state
+mkdir -p "$tmp/state"
+pci=$tmp/root/sys/bus/pci/devices
+
+# libvirt-ready domain NAME with one request (REQUEST attributes), optional reservation and
+# device; the fake VFs do not exist on this host, so only domains without a device start.
+domain() { # domain NAME UUID-SUFFIX REQUEST-ATTRS [RESERVATION-ATTRS [DEVICE-XML]]
+    cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <uuid>6d8b3a0e-7f36-4a43-9d0a-0000000000$2</uuid>
+  <metadata>
+    <vfpool:vfpool xmlns:vfpool='$NS'>
+      <vfpool:vf alias='ua-vfpool-net0' $3/>${4:+
+      <vfpool:reservation alias='ua-vfpool-net0' $4/>}
+    </vfpool:vfpool>
+  </metadata>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>${5:-}</devices>
+</domain>
+XML
+}
+metadata() { virsh metadata "$1" "$NS" 2>/dev/null; }
+reserved_address() { metadata "$1" | sed -n "s/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p"; }
+wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
+    limit=$(($1 * 5))
+    shift
+    i=0
+    until "$@" >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt $limit ] || return 1
+        sleep 0.2
+    done
+}
+
+# --- define / resolve / release
+domain net1 01 "pool='net-a' mac='52:54:00:00:00:01' vlan='42'" >"$tmp/net1.xml"
+"$vfpool" define "$tmp/net1.xml" >"$tmp/out" 2>&1
+tap_check "vfpool define resolves at once" grep -q "ua-vfpool-net0 -> VF 0000:3c:10.0 (pool net-a" "$tmp/out"
+tap_check "virsh metadata shows the reservation" \
+    sh -c "virsh metadata net1 $NS | grep -q \"reservation alias=.ua-vfpool-net0. address=.0000:3c:10.0.\""
+tap_check "the persistent XML has the VF as interface source" \
+    sh -c "virsh dumpxml --inactive net1 | grep -q \"bus='0x3c' slot='0x10' function='0x0'\""
+"$vfpool" resolve net1 >"$tmp/out" 2>&1
+tap_check "resolving again changes nothing" grep -q "domain 'net1': already resolved" "$tmp/out"
+"$vfpool" status >"$tmp/out" 2>&1
+tap_check "status shows the reservation" grep -q "0000:3c:10.0 .*reserved by domain 'net1'" "$tmp/out"
+domain net2 02 "pool='net-a'" >"$tmp/net2.xml"
+"$vfpool" define "$tmp/net2.xml" >"$tmp/out" 2>&1
+tap_check "a second domain gets another VF" grep -q "net0 -> VF 0000:3c:10.2" "$tmp/out"
+"$vfpool" release net2 >"$tmp/out" 2>&1
+tap_check "release drops the reservation" grep -q "1 reservation dropped" "$tmp/out"
+tap_check "metadata without reservation after release" sh -c "! virsh metadata net2 $NS | grep -q reservation"
+"$vfpool" resolve nosuchdomain >"$tmp/out" 2>&1
+tap_check "unknown domain: one clear line" grep -qx "vfpool: domain 'nosuchdomain' is not defined in libvirt; check 'virsh list --all'" "$tmp/out"
+
+# --- vfpoold
+"$builddir/vfpoold" >"$tmp/vfpoold.log" 2>&1 &
+daemon_pid=$!
+wait_for 30 grep -q "connected to" "$tmp/vfpoold.log"
+tap_check "vfpoold resolved net2 at start (waiting domain)" wait_for 30 sh -c "virsh metadata net2 $NS | grep -q reservation"
+domain plain3 03 "pool='nvme'" >"$tmp/plain3.xml"
+virsh define "$tmp/plain3.xml" >/dev/null
+tap_check "vfpoold resolves a domain defined with plain virsh define" \
+    wait_for 30 sh -c "virsh metadata plain3 $NS | grep -q \"address=.0000:5e:00.1.\""
+tap_check "the device was added to the definition" \
+    sh -c "virsh dumpxml --inactive plain3 | grep -q \"<alias name='ua-vfpool-net0'/>\""
+
+# A domain starts holding net1's VF (the ledger claim is what the hook would write).
+printf "<domain type='qemu'><name>holder</name><uuid>6d8b3a0e-7f36-4a43-9d0a-0000000000ff</uuid><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features><devices/></domain>" >"$tmp/holder.xml"
+virsh define "$tmp/holder.xml" >/dev/null
+cat >"$tmp/state/ledger.json" <<JSON
+{"version": 1, "claims": [{"address": "0000:3c:10.0", "pf": "0000:3b:00.0", "index": 0,
+  "pool": "net-a", "domain": "holder", "uuid": "6d8b3a0e-7f36-4a43-9d0a-0000000000ff",
+  "alias": "ua-x", "step": "prepare", "time": 1700000000, "pid": 1}]}
+JSON
+if virsh start holder >"$tmp/out" 2>&1; then
+    tap_check "vfpoold re-points a stopped domain whose VF a started domain holds" \
+        wait_for 30 sh -c "test \"\$(virsh metadata net1 $NS | sed -n 's/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p')\" != 0000:3c:10.0"
+    virsh destroy holder >/dev/null 2>&1
+else
+    tap_not_ok "the holder domain starts under QEMU TCG" "$(cat "$tmp/out")"
+fi
+rm -f "$tmp/state/ledger.json"
+
+# libvirtd restarts: vfpoold reconnects and goes on resolving.
+kill "$(cat "$tmp/libvirtd.pid")"
+wait_for 20 grep -q "lost the connection" "$tmp/vfpoold.log"
+start_libvirtd
+tap_check "vfpoold reconnects after libvirtd restarts" \
+    wait_for 40 sh -c "test \$(grep -c 'connected to' '$tmp/vfpoold.log') -ge 2"
+domain plain4 04 "pool='nvme'" >"$tmp/plain4.xml"
+virsh define "$tmp/plain4.xml" >/dev/null
+tap_check "and resolves domains defined afterwards" \
+    wait_for 30 sh -c "virsh metadata plain4 $NS | grep -q reservation"
+kill -HUP "$daemon_pid"
+tap_check "SIGHUP re-reads the pools" wait_for 10 grep -q "SIGHUP" "$tmp/vfpoold.log"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=
+tap_check "vfpoold stops on SIGTERM" grep -q "stopping" "$tmp/vfpoold.log"
+
+# --- reconcile (vfpoold stopped, so nothing else repairs behind our back)
+cat >"$tmp/state/ledger.json" <<JSON
+{"version": 1, "claims": [{"address": "0000:b0:10.0", "pf": "0000:af:00.0", "index": 0,
+  "pool": "net-a", "domain": "ghost", "uuid": "u-ghost", "alias": "ua-x", "step": "prepare",
+  "time": 1700000000, "pid": 1}]}
+JSON
+"$vfpool" reconcile --dry-run >"$tmp/out" 2>&1
+tap_check "reconcile --dry-run reports a claim with no running holder" \
+    grep -q "would repair: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost', which is not running" "$tmp/out"
+tap_check "dry run changes nothing" grep -q ghost "$tmp/state/ledger.json"
+
+domain holder2 05 "pool='net-a'" "address='0000:b0:10.2' pf='0000:af:00.0' index='1'" >"$tmp/holder2.xml"
+virsh define "$tmp/holder2.xml" >/dev/null && virsh start holder2 >/dev/null 2>&1
+domain dupa 06 "pool='net-a'" "address='0000:b0:10.4' pf='0000:af:00.0' index='2'" \
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0xb0' slot='0x10' function='0x4'/></source><alias name='ua-vfpool-net0'/></hostdev>" >"$tmp/dupa.xml"
+sed "s/<name>dupa</<name>dupb</; s/000000000006</000000000007</" "$tmp/dupa.xml" >"$tmp/dupb.xml"
+virsh define "$tmp/dupa.xml" >/dev/null && virsh define "$tmp/dupb.xml" >/dev/null
+fakesys_probe_to() { # bind a fake VF to DRIVER as if by hand
+    fakesys_driver "$tmp/root" "$2"
+    ln -sfn "../../../bus/pci/drivers/$2" "$pci/$1/driver"
+}
+fakesys_probe_to 0000:3c:11.0 vfio-pci
+
+"$vfpool" reconcile >"$tmp/out" 2>&1
+rc=$?
+tap_check "reconcile exits 0" test $rc = 0
+tap_check "reconcile drops the claim of a domain that is not running" \
+    sh -c "grep -q \"repaired: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost'\" '$tmp/out' && ! grep -q ghost '$tmp/state/ledger.json'"
+tap_check "reconcile adopts a running domain missing from the ledger" \
+    sh -c "grep -q \"running domain 'holder2' holds 1 VF\" '$tmp/out' && grep -q '\"step\" : \"reconcile\"' '$tmp/state/ledger.json'"
+tap_check "reconcile re-resolves the second of two domains reserving one VF" \
+    sh -c "grep -q \"domain 'dupb' reserved a VF that domain 'dupa' also reserves\" '$tmp/out' && test \"\$(virsh metadata dupb $NS | grep -c 0000:b0:10.4)\" = 0"
+tap_check "reconcile gives back a VF left on vfio-pci" \
+    sh -c "grep -q 'VF 0000:3c:11.0 (pool net-a) was left bound to vfio-pci by no domain' '$tmp/out' && grep -q 0000:3c:11.0 '$tmp/root/sys/bus/pci/drivers/vfio-pci/unbind'"
+"$vfpool" reconcile >"$tmp/out" 2>&1
+tap_check "a second reconcile finds nothing (but the VF the fake kernel did not unbind)" \
+    grep -q "reconcile: 1 repair" "$tmp/out"
+virsh destroy holder2 >/dev/null 2>&1
+
+tap_done
