@@ -178,11 +178,14 @@ parse_metadata(VfpDomain *domain, xmlNode *vfpool, GError **error)
     return TRUE;
 }
 
+/* Takes DOC, also on failure. */
 static VfpDomain *
 domain_from_doc(xmlDoc *doc, GError **error)
 {
     g_autoptr(VfpDomain) domain = g_new0(VfpDomain, 1);
     xmlNode *root = xmlDocGetRootElement(doc);
+
+    domain->doc = doc;
     xmlNode *vfpool;
     xmlNode *numatune;
 
@@ -216,7 +219,6 @@ domain_from_doc(xmlDoc *doc, GError **error)
     vfpool = find_metadata(root);
     if (vfpool && !parse_metadata(domain, vfpool, error))
         return NULL;
-    domain->doc = doc; /* owned from here on; the caller frees it on failure */
     return g_steal_pointer(&domain);
 }
 
@@ -224,28 +226,16 @@ VfpDomain *
 vfp_domain_parse(const char *xml, gsize length, GError **error)
 {
     xmlDoc *doc = vfp_xml_parse_memory("the domain XML", xml, length, error);
-    VfpDomain *domain;
 
-    if (!doc)
-        return NULL;
-    domain = domain_from_doc(doc, error);
-    if (!domain)
-        xmlFreeDoc(doc);
-    return domain;
+    return doc ? domain_from_doc(doc, error) : NULL;
 }
 
 VfpDomain *
 vfp_domain_parse_file(const char *path, GError **error)
 {
     xmlDoc *doc = vfp_xml_parse_file(path, error);
-    VfpDomain *domain;
 
-    if (!doc)
-        return NULL;
-    domain = domain_from_doc(doc, error);
-    if (!domain)
-        xmlFreeDoc(doc);
-    return domain;
+    return doc ? domain_from_doc(doc, error) : NULL;
 }
 
 /* What claims in the ledger are keyed by: the UUID, or the name for XML without one. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vfp-error.h"
+#include "vfp-json.h"
 #include "vfp-ledger.h"
 
 #define LEDGER_FILE "ledger.json"
@@ -211,20 +212,12 @@ corrupt:
     return FALSE;
 }
 
+/* The ledger leaves unset fields out rather than writing null. */
 static void
 add_string(JsonBuilder *builder, const char *name, const char *value)
 {
-    if (!value)
-        return;
-    json_builder_set_member_name(builder, name);
-    json_builder_add_string_value(builder, value);
-}
-
-static void
-add_int(JsonBuilder *builder, const char *name, gint64 value)
-{
-    json_builder_set_member_name(builder, name);
-    json_builder_add_int_value(builder, value);
+    if (value)
+        vfp_json_add_string(builder, name, value);
 }
 
 static void
@@ -237,16 +230,16 @@ write_saved(JsonBuilder *builder, const VfpClaim *claim)
     add_string(builder, "driver", claim->saved_driver);
     add_string(builder, "mac", saved->mac);
     if (saved->vlan >= 0)
-        add_int(builder, "vlan", saved->vlan);
+        vfp_json_add_int(builder, "vlan", saved->vlan);
     if (saved->vlan_qos >= 0)
-        add_int(builder, "qos", saved->vlan_qos);
+        vfp_json_add_int(builder, "qos", saved->vlan_qos);
     add_string(builder, "spoofchk", vfp_tristate_to_string(saved->spoofchk));
     add_string(builder, "trust", vfp_tristate_to_string(saved->trust));
     add_string(builder, "link-state", vfp_link_state_to_string(saved->link_state));
     if (saved->min_tx_rate >= 0)
-        add_int(builder, "min-tx-rate", saved->min_tx_rate);
+        vfp_json_add_int(builder, "min-tx-rate", saved->min_tx_rate);
     if (saved->max_tx_rate >= 0)
-        add_int(builder, "max-tx-rate", saved->max_tx_rate);
+        vfp_json_add_int(builder, "max-tx-rate", saved->max_tx_rate);
     json_builder_end_object(builder);
 }
 
@@ -265,7 +258,7 @@ vfp_ledger_to_json(const VfpLedger *ledger)
 
     g_ptr_array_sort(ledger->claims, compare_claims);
     json_builder_begin_object(builder);
-    add_int(builder, "version", VFP_LEDGER_VERSION);
+    vfp_json_add_int(builder, "version", VFP_LEDGER_VERSION);
     json_builder_set_member_name(builder, "claims");
     json_builder_begin_array(builder);
     for (guint i = 0; i < ledger->claims->len; i++) {
@@ -274,20 +267,20 @@ vfp_ledger_to_json(const VfpLedger *ledger)
         json_builder_begin_object(builder);
         add_string(builder, "address", claim->address);
         add_string(builder, "pf", claim->pf);
-        add_int(builder, "index", claim->index);
+        vfp_json_add_int(builder, "index", claim->index);
         add_string(builder, "pool", claim->pool);
         add_string(builder, "domain", claim->domain);
         add_string(builder, "uuid", claim->uuid);
         add_string(builder, "alias", claim->alias);
         add_string(builder, "step", claim->step);
-        add_int(builder, "time", claim->time);
-        add_int(builder, "pid", claim->pid);
+        vfp_json_add_int(builder, "time", claim->time);
+        vfp_json_add_int(builder, "pid", claim->pid);
         if (claim->pending) {
             json_builder_set_member_name(builder, "pending");
             json_builder_add_boolean_value(builder, TRUE);
         }
         if (claim->applied)
-            add_int(builder, "applied", claim->applied);
+            vfp_json_add_int(builder, "applied", claim->applied);
         add_string(builder, "bound-driver", claim->bound_driver);
         if (claim->has_saved)
             write_saved(builder, claim);

@@ -3,24 +3,8 @@
 
 #include <stdio.h>
 
+#include "vfp-json.h"
 #include "vfp-report.h"
-
-static void
-add_string(JsonBuilder *builder, const char *name, const char *value)
-{
-    json_builder_set_member_name(builder, name);
-    if (value)
-        json_builder_add_string_value(builder, value);
-    else
-        json_builder_add_null_value(builder);
-}
-
-static void
-add_int(JsonBuilder *builder, const char *name, gint64 value)
-{
-    json_builder_set_member_name(builder, name);
-    json_builder_add_int_value(builder, value);
-}
 
 static void
 add_node_or_null(JsonBuilder *builder, const char *name, int numa_node)
@@ -41,12 +25,12 @@ build_pool(JsonBuilder *builder, const VfpSelectContext *context, const VfpPool 
     g_autoptr(GArray) nodes = g_array_new(FALSE, FALSE, sizeof(int));
 
     json_builder_begin_object(builder);
-    add_string(builder, "name", pool->name);
-    add_string(builder, "file", pool->file);
-    add_string(builder, "policy", vfp_policy_to_string(pool->policy));
-    add_string(builder, "numa", vfp_numa_mode_to_string(pool->numa));
-    add_string(builder, "driver", pool->driver);
-    add_int(builder, "create", pool->create);
+    vfp_json_add_string(builder, "name", pool->name);
+    vfp_json_add_string(builder, "file", pool->file);
+    vfp_json_add_string(builder, "policy", vfp_policy_to_string(pool->policy));
+    vfp_json_add_string(builder, "numa", vfp_numa_mode_to_string(pool->numa));
+    vfp_json_add_string(builder, "driver", pool->driver);
+    vfp_json_add_int(builder, "create", pool->create);
     json_builder_set_member_name(builder, "pfs");
     json_builder_begin_array(builder);
     for (guint i = 0; i < pfs->len; i++) {
@@ -63,11 +47,11 @@ build_pool(JsonBuilder *builder, const VfpSelectContext *context, const VfpPool 
         }
     }
     json_builder_end_array(builder);
-    add_int(builder, "total", census->total);
-    add_int(builder, "existing", census->existing);
-    add_int(builder, "free", census->free);
-    add_int(builder, "held", census->held);
-    add_int(builder, "reserved", census->reserved);
+    vfp_json_add_int(builder, "total", census->total);
+    vfp_json_add_int(builder, "existing", census->existing);
+    vfp_json_add_int(builder, "free", census->free);
+    vfp_json_add_int(builder, "held", census->held);
+    vfp_json_add_int(builder, "reserved", census->reserved);
     json_builder_set_member_name(builder, "numa_nodes");
     json_builder_begin_array(builder);
     for (guint j = 0; j < nodes->len; j++)
@@ -82,7 +66,7 @@ vfp_report_pools(const VfpSelectContext *context, GError **error)
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
     json_builder_begin_object(builder);
-    add_string(builder, "report", "pools");
+    vfp_json_add_string(builder, "report", "pools");
     json_builder_set_member_name(builder, "pools");
     json_builder_begin_array(builder);
     for (guint i = 0; i < context->pools->len; i++) {
@@ -125,19 +109,19 @@ build_vf(JsonBuilder *builder, const VfpSelectContext *context, const VfpVf *vf)
     const char *state = vfp_select_vf_state(context, vf, &detail);
 
     json_builder_begin_object(builder);
-    add_int(builder, "index", vf->index);
-    add_string(builder, "address", vf->address);
-    add_string(builder, "driver", vf->driver);
-    add_string(builder, "netdev", vf->netdev);
+    vfp_json_add_int(builder, "index", vf->index);
+    vfp_json_add_string(builder, "address", vf->address);
+    vfp_json_add_string(builder, "driver", vf->driver);
+    vfp_json_add_string(builder, "netdev", vf->netdev);
     json_builder_set_member_name(builder, "netdev_up");
     json_builder_add_boolean_value(builder, vf->netdev_up);
     add_node_or_null(builder, "numa_node", vf->numa_node);
     add_node_or_null(builder, "iommu_group", vf->iommu_group);
-    add_string(builder, "pools", pools);
-    add_string(builder, "state", state);
-    add_string(builder, "detail", detail);
-    add_string(builder, "holder", claim ? claim->domain : NULL);
-    add_string(builder, "alias", claim ? claim->alias : NULL);
+    vfp_json_add_string(builder, "pools", pools);
+    vfp_json_add_string(builder, "state", state);
+    vfp_json_add_string(builder, "detail", detail);
+    vfp_json_add_string(builder, "holder", claim ? claim->domain : NULL);
+    vfp_json_add_string(builder, "alias", claim ? claim->alias : NULL);
     json_builder_end_object(builder);
 }
 
@@ -150,7 +134,7 @@ vfp_report_status(const VfpSelectContext *context, GError **error)
     if (!pfs)
         return NULL;
     json_builder_begin_object(builder);
-    add_string(builder, "report", "status");
+    vfp_json_add_string(builder, "report", "status");
     json_builder_set_member_name(builder, "pfs");
     json_builder_begin_array(builder);
     for (guint i = 0; i < pfs->len; i++) {
@@ -161,13 +145,13 @@ vfp_report_status(const VfpSelectContext *context, GError **error)
         if (!vfs)
             return NULL;
         json_builder_begin_object(builder);
-        add_string(builder, "address", pf->address);
-        add_string(builder, "name", name);
-        add_string(builder, "driver", pf->driver);
-        add_string(builder, "netdev", pf->netdev);
+        vfp_json_add_string(builder, "address", pf->address);
+        vfp_json_add_string(builder, "name", name);
+        vfp_json_add_string(builder, "driver", pf->driver);
+        vfp_json_add_string(builder, "netdev", pf->netdev);
         add_node_or_null(builder, "numa_node", pf->numa_node);
-        add_int(builder, "total_vfs", pf->total_vfs);
-        add_int(builder, "num_vfs", pf->num_vfs);
+        vfp_json_add_int(builder, "total_vfs", pf->total_vfs);
+        vfp_json_add_int(builder, "num_vfs", pf->num_vfs);
         json_builder_set_member_name(builder, "vfs");
         json_builder_begin_array(builder);
         for (guint j = 0; j < vfs->len; j++)
@@ -186,28 +170,28 @@ static void
 build_choice(JsonBuilder *builder, const VfpChoice *choice)
 {
     json_builder_begin_object(builder);
-    add_string(builder, "alias", choice->request->alias);
-    add_string(builder, "pool", choice->pool->name);
-    add_string(builder, "address", choice->address);
-    add_string(builder, "pf", choice->pf);
-    add_int(builder, "index", choice->index);
+    vfp_json_add_string(builder, "alias", choice->request->alias);
+    vfp_json_add_string(builder, "pool", choice->pool->name);
+    vfp_json_add_string(builder, "address", choice->address);
+    vfp_json_add_string(builder, "pf", choice->pf);
+    vfp_json_add_int(builder, "index", choice->index);
     add_node_or_null(builder, "numa_node", choice->numa_node);
     json_builder_set_member_name(builder, "create");
     json_builder_add_boolean_value(builder, !choice->exists);
     json_builder_set_member_name(builder, "kept");
     json_builder_add_boolean_value(builder, choice->kept);
-    add_int(builder, "available", choice->available);
+    vfp_json_add_int(builder, "available", choice->available);
     json_builder_set_member_name(builder, "rejected");
     json_builder_begin_array(builder);
     for (guint i = 0; choice->rejections && i < choice->rejections->len; i++) {
         const VfpRejection *rejection = g_ptr_array_index(choice->rejections, i);
 
         json_builder_begin_object(builder);
-        add_string(builder, "address", rejection->address);
-        add_string(builder, "pf", rejection->pf);
-        add_int(builder, "index", rejection->index);
-        add_string(builder, "reason", vfp_reject_reason_to_string(rejection->reason));
-        add_string(builder, "detail", rejection->detail);
+        vfp_json_add_string(builder, "address", rejection->address);
+        vfp_json_add_string(builder, "pf", rejection->pf);
+        vfp_json_add_int(builder, "index", rejection->index);
+        vfp_json_add_string(builder, "reason", vfp_reject_reason_to_string(rejection->reason));
+        vfp_json_add_string(builder, "detail", rejection->detail);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -223,8 +207,8 @@ vfp_report_explain(const VfpSelectContext *context, const VfpDomain *domain, GEr
     if (!choices)
         return NULL;
     json_builder_begin_object(builder);
-    add_string(builder, "report", "explain");
-    add_string(builder, "domain", domain->name);
+    vfp_json_add_string(builder, "report", "explain");
+    vfp_json_add_string(builder, "domain", domain->name);
     json_builder_set_member_name(builder, "requests");
     json_builder_begin_array(builder);
     for (guint i = 0; i < choices->len; i++)

@@ -1,0 +1,7 @@
+/* Small json-glib helpers shared by the ledger and the reports. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+void vfp_json_add_string(JsonBuilder *builder, const char *name, const char *value);
+void vfp_json_add_int(JsonBuilder *builder, const char *name, gint64 value);
