@@ -24,11 +24,22 @@ vfpool=$builddir/vfpool
 NS=http://vfpool.org/xmlns/libvirt/domain/1.0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-libvirt-XXXXXX")
 daemon_pid=
+stop_pidfile() { # stop_pidfile FILE: SIGTERM, then SIGKILL after 5 s
+    [ -f "$1" ] || return 0
+    pid=$(cat "$1")
+    kill "$pid" 2>/dev/null || return 0
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -9 "$pid" 2>/dev/null
+    return 0
+}
 cleanup() {
     [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null
-    pkill -f "libvirtd -d -p $tmp" 2>/dev/null
-    pkill -f "virtlogd -d -p $tmp" 2>/dev/null
-    sleep 0.5
+    stop_pidfile "$tmp/libvirtd.pid"
+    stop_pidfile "$tmp/virtlogd.pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -147,7 +158,7 @@ fi
 rm -f "$tmp/state/ledger.json"
 
 # libvirtd restarts: vfpoold reconnects and goes on resolving.
-kill "$(cat "$tmp/libvirtd.pid")"
+stop_pidfile "$tmp/libvirtd.pid"
 wait_for 20 grep -q "lost the connection" "$tmp/vfpoold.log"
 start_libvirtd
 tap_check "vfpoold reconnects after libvirtd restarts" \
