@@ -234,53 +234,6 @@ new_claim(const VfpDomain *domain, const PreparedVf *vf, const VfpVf *found, con
     return claim;
 }
 
-/* Which settings to apply, and whether each came from the request (a refusal fails the start)
- * or from the pool's defaults (a refusal is logged). libvirt sets MAC and VLAN itself for an
- * <interface type='hostdev'>, and restores them, so those stay libvirt's. */
-static void
-wanted_settings(const PreparedVf *vf, VfpVfConfig *config, guint *fields, guint *requested)
-{
-    const VfpVfConfig *asked = &vf->request->config;
-
-    vfp_vf_config_init(config);
-    config->mac = g_strdup(asked->mac);
-    config->vlan = asked->vlan;
-    config->vlan_qos = asked->vlan_qos;
-    config->spoofchk = asked->spoofchk;
-    config->trust = asked->trust;
-    config->link_state = asked->link_state;
-    config->min_tx_rate = asked->min_tx_rate;
-    config->max_tx_rate = asked->max_tx_rate;
-    *requested = 0;
-    if (asked->spoofchk)
-        *requested |= VFP_VF_FIELD_SPOOFCHK;
-    if (asked->trust)
-        *requested |= VFP_VF_FIELD_TRUST;
-    if (asked->link_state)
-        *requested |= VFP_VF_FIELD_LINK_STATE;
-    if (asked->min_tx_rate >= 0 || asked->max_tx_rate >= 0)
-        *requested |= VFP_VF_FIELD_RATE;
-    if (!vf->device.network) {
-        if (asked->mac)
-            *requested |= VFP_VF_FIELD_MAC;
-        if (asked->vlan >= 0)
-            *requested |= VFP_VF_FIELD_VLAN;
-    } else if (asked->vlan_qos >= 0) {
-        /* libvirt's <vlan> has no priority: a qos= needs the VLAN set by us. */
-        *requested |= VFP_VF_FIELD_VLAN;
-    }
-    vfp_vf_config_merge(config, &vf->pool->net);
-    *fields = *requested;
-    if (config->spoofchk)
-        *fields |= VFP_VF_FIELD_SPOOFCHK;
-    if (config->trust)
-        *fields |= VFP_VF_FIELD_TRUST;
-    if (config->link_state)
-        *fields |= VFP_VF_FIELD_LINK_STATE;
-    if (config->min_tx_rate >= 0 || config->max_tx_rate >= 0)
-        *fields |= VFP_VF_FIELD_RATE;
-}
-
 static guint
 planned_fields(const PreparedVf *vf)
 {
@@ -289,7 +242,7 @@ planned_fields(const PreparedVf *vf)
 
     if (!vf->pf->netdev)
         return 0;
-    wanted_settings(vf, &config, &fields, &requested);
+    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
     return fields;
 }
 
@@ -322,7 +275,7 @@ apply_settings(const VfpDomain *domain, PreparedVf *vf, GError **error)
     g_auto(VfpVfConfig) config = {0};
     guint fields, requested;
 
-    wanted_settings(vf, &config, &fields, &requested);
+    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
     if (!fields)
         return TRUE;
     if (!vf->pf->netdev) {
@@ -558,7 +511,11 @@ hook_reconnect(const VfpDomain *domain, GError **error)
     if (!ledger)
         return FALSE;
     vfp_vf_state_sweep_pending(ledger, host);
-    vfp_vf_state_adopt(ledger, domain, "reconnect");
+    {
+        g_autoptr(GPtrArray) pools = vfp_pool_load_all(NULL);
+
+        vfp_vf_state_adopt(ledger, host, pools, domain, "reconnect");
+    }
     return vfp_ledger_commit(ledger, error);
 }
 

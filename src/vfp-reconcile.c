@@ -81,7 +81,8 @@ is_running(Reconcile *run, const char *key)
 static gboolean
 reconcile_ledger(Reconcile *run, GError **error)
 {
-    g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
+    g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
+    g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_WRITE, error) : NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
     GPtrArray *claims;
 
@@ -104,7 +105,7 @@ reconcile_ledger(Reconcile *run, GError **error)
     }
     for (guint i = 0; i < run->running->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(run->running, i);
-        guint adopted = vfp_vf_state_adopt(ledger, domain, "reconcile");
+        guint adopted = vfp_vf_state_adopt(ledger, host, pools, domain, "reconcile");
 
         if (adopted)
             report(run, "ledger: running domain '%s' holds %u VF%s the ledger did not know of",

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "vfp-netlink.h"
+#include "vfp-pool.h"
 #include "vfp-vfio.h"
 #include "vfp-vfstate.h"
 
@@ -68,11 +69,76 @@ vfp_vf_state_sweep_pending(VfpLedger *ledger, VfpHost *host)
     return changed;
 }
 
-/* Claims for a running domain the VFs its reservations name, as the hook's prepare would have;
- * what the VF looked like before is unknown, so nothing is restored at release but the claim.
+/* Which settings to apply, and whether each came from the request (a refusal fails the start)
+ * or from the pool's defaults (a refusal is logged). libvirt sets MAC and VLAN itself for an
+ * <interface type='hostdev'>, and restores them, so those stay libvirt's. */
+void
+vfp_vf_state_plan(const VfpRequest *request, const VfpPool *pool, gboolean network_device,
+                  VfpVfConfig *config, guint *fields, guint *requested)
+{
+    const VfpVfConfig *asked = &request->config;
+
+    vfp_vf_config_init(config);
+    config->mac = g_strdup(asked->mac);
+    config->vlan = asked->vlan;
+    config->vlan_qos = asked->vlan_qos;
+    config->spoofchk = asked->spoofchk;
+    config->trust = asked->trust;
+    config->link_state = asked->link_state;
+    config->min_tx_rate = asked->min_tx_rate;
+    config->max_tx_rate = asked->max_tx_rate;
+    *requested = 0;
+    if (asked->spoofchk)
+        *requested |= VFP_VF_FIELD_SPOOFCHK;
+    if (asked->trust)
+        *requested |= VFP_VF_FIELD_TRUST;
+    if (asked->link_state)
+        *requested |= VFP_VF_FIELD_LINK_STATE;
+    if (asked->min_tx_rate >= 0 || asked->max_tx_rate >= 0)
+        *requested |= VFP_VF_FIELD_RATE;
+    if (!network_device) {
+        if (asked->mac)
+            *requested |= VFP_VF_FIELD_MAC;
+        if (asked->vlan >= 0)
+            *requested |= VFP_VF_FIELD_VLAN;
+    } else if (asked->vlan_qos >= 0) {
+        /* libvirt's <vlan> has no priority: a qos= needs the VLAN set by us. */
+        *requested |= VFP_VF_FIELD_VLAN;
+    }
+    vfp_vf_config_merge(config, &pool->net);
+    *fields = *requested;
+    if (config->spoofchk)
+        *fields |= VFP_VF_FIELD_SPOOFCHK;
+    if (config->trust)
+        *fields |= VFP_VF_FIELD_TRUST;
+    if (config->link_state)
+        *fields |= VFP_VF_FIELD_LINK_STATE;
+    if (config->min_tx_rate >= 0 || config->max_tx_rate >= 0)
+        *fields |= VFP_VF_FIELD_RATE;
+}
+
+/* A VF just created, as PF drivers set it up: what to restore to when the real state from
+ * before is lost. */
+static void
+fresh_vf_state(VfpVfConfig *config)
+{
+    vfp_vf_config_init(config);
+    config->vlan = 0;
+    config->vlan_qos = 0;
+    config->spoofchk = VFP_TRISTATE_ON;
+    config->trust = VFP_TRISTATE_OFF;
+    config->link_state = VFP_LINK_STATE_AUTO;
+    config->min_tx_rate = 0;
+    config->max_tx_rate = 0;
+}
+
+/* Claims for a running domain the VFs its reservations name, as the hook's prepare would have
+ * (after libvirtd restarted with a lost ledger, or for reconcile). What the VF looked like
+ * before is unknown, so release will put what vfpool set back to a fresh VF's defaults.
  * Returns how many VFs were adopted. */
 guint
-vfp_vf_state_adopt(VfpLedger *ledger, const VfpDomain *domain, const char *step)
+vfp_vf_state_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDomain *domain,
+                   const char *step)
 {
     guint adopted = 0;
 
@@ -95,9 +161,24 @@ vfp_vf_state_adopt(VfpLedger *ledger, const VfpDomain *domain, const char *step)
         claim->index = reservation->index;
         for (guint j = 0; j < domain->requests->len; j++) {
             const VfpRequest *request = g_ptr_array_index(domain->requests, j);
+            const VfpPool *pool = vfp_pool_find(pools, request->pool);
+            VfpPf *pf = vfp_host_get_pf(host, reservation->pf, NULL);
+            g_auto(VfpDeviceInfo) device = {0};
+            g_auto(VfpVfConfig) planned = {0};
+            guint requested;
 
-            if (g_strcmp0(request->alias, reservation->alias) == 0)
-                claim->pool = g_strdup(request->pool);
+            if (g_strcmp0(request->alias, reservation->alias) != 0)
+                continue;
+            claim->pool = g_strdup(request->pool);
+            vfp_domain_get_device(domain, request->alias, &device);
+            if (pool && pf && pf->netdev) {
+                vfp_vf_state_plan(request, pool, device.network, &planned, &claim->applied,
+                                  &requested);
+                claim->has_saved = TRUE;
+                fresh_vf_state(&claim->saved);
+            }
+            if (pool && !device.managed && !vfp_pool_driver_is_managed(pool))
+                claim->bound_driver = g_strdup(pool->driver);
         }
         claim->domain = g_strdup(domain->name);
         claim->uuid = g_strdup(vfp_domain_key(domain));

@@ -155,7 +155,8 @@ expect "restore with the VF taken meanwhile" 0
 tap_check "restore chose another VF" grep -q 'reservation alias="ua-vfpool-net0" address="0000:b0:10.2"' "$tmp/out"
 step other release end "$tmp/other.xml"
 
-# --- reconnect rebuilds the ledger
+# --- reconnect rebuilds the ledger (here: lost while net-numa ran with trust on)
+step net-numa prepare begin "$expected/net-numa.xml"
 rm -f "$ledger"
 step net-numa reconnect begin "$expected/net-numa.xml"
 expect "reconnect" 0
@@ -163,6 +164,8 @@ tap_check "reconnect re-claims the VF" grep -q '"step" : "reconnect"' "$ledger"
 step other reconnect begin "$tmp/other.xml"
 expect "reconnect of a conflicting domain never fails" 0
 step net-numa release end "$expected/net-numa.xml"
+tap_check "release after a lost ledger puts a fresh VF's trust back" \
+    test "$(setting enp175s0f0/0 trust)" = off
 
 # --- bad input
 head -c 700 "$expected/net-numa.xml" >"$tmp/truncated.xml"
