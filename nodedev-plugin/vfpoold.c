@@ -52,8 +52,6 @@ log_handler(const char *domain, GLogLevelFlags level, const char *message, gpoin
 static void
 scan(Daemon *daemon)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VfpLedger) ledger = NULL;
     virDomainPtr *doms = NULL;
     int count;
 
@@ -70,13 +68,8 @@ scan(Daemon *daemon)
         g_autoptr(VfpResolution) resolution = NULL;
         gboolean needs;
 
-        /* A fresh ledger read per domain: never held across libvirt calls. */
-        ledger = vfp_ledger_open(VFP_LEDGER_READ, &local);
-        needs = ledger && vfp_libvirt_needs_resolve(daemon->conn, doms[i], ledger, &why);
-        g_clear_pointer(&ledger, vfp_ledger_free);
+        needs = vfp_libvirt_needs_resolve(daemon->conn, doms[i], &why);
         if (!needs) {
-            if (local)
-                g_warning("%s", local->message);
             virDomainFree(doms[i]);
             continue;
         }

@@ -99,13 +99,42 @@ vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
     return g_steal_pointer(&pooled);
 }
 
-/* address -> name of the domain reserving it, for every defined or running domain but EXCEPT:
- * what selection must not hand out again. */
+/* Running domains that are not vfpool's may pass VFs through too (a plain <hostdev>). */
+static gboolean
+add_running_pci_sources(virConnectPtr conn, GHashTable *reserved, const char *except,
+                        GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+    if (count < 0) {
+        set_libvirt_error(error, VFP_ERROR_FAILED, "cannot list running libvirt domains");
+        return FALSE;
+    }
+    for (int i = 0; i < count; i++) {
+        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], FALSE, NULL);
+        g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
+
+        for (guint j = 0; sources && j < sources->len; j++) {
+            if (g_strcmp0(domain->name, except) != 0)
+                g_hash_table_insert(reserved, g_strdup(g_ptr_array_index(sources, j)),
+                                    g_strdup(domain->name));
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return TRUE;
+}
+
+/* address -> name of the domain reserving or using it, for every defined or running domain
+ * but EXCEPT: what selection must not hand out again. */
 GHashTable *
 vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
 {
     g_autoptr(GHashTable) reserved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
+    if (!add_running_pci_sources(conn, reserved, except, error))
+        return NULL;
     for (int pass = 0; pass < 2; pass++) {
         g_autoptr(GPtrArray) domains = vfp_libvirt_list_pooled(conn, pass == 0, error);
 
@@ -232,18 +261,24 @@ vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError
  * or a reserved VF that a running domain now holds, another domain also reserves, or that no
  * longer exists. */
 gboolean
-vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, VfpLedger *ledger, char **why)
+vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, TRUE, &error);
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GHashTable) reserved = NULL;
+    g_autoptr(VfpLedger) ledger = NULL;
 
     if (!domain || domain->requests->len == 0)
         return FALSE;
     reserved = vfp_libvirt_reservations(conn, domain->name, &error);
-    if (!reserved)
+    /* The ledger only after the last libvirt call: a starting domain's hook may be waiting
+     * for its lock while libvirt holds that domain. */
+    if (!reserved || !(ledger = vfp_ledger_open(VFP_LEDGER_READ, &error))) {
+        if (error)
+            g_warning("domain '%s': %s", domain->name, error->message);
         return FALSE;
+    }
     for (guint i = 0; i < domain->requests->len; i++) {
         const VfpRequest *request = g_ptr_array_index(domain->requests, i);
         const VfpReservation *reservation = vfp_domain_find_reservation(domain, request->alias);

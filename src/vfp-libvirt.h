@@ -34,5 +34,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpResolution, vfp_resolution_free)
 VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error);
 gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped,
                              GError **error);
-gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, VfpLedger *ledger,
-                                   char **why);
+gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why);

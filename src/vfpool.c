@@ -385,7 +385,8 @@ main(int argc, char **argv)
     cli.argument = argc > 1 ? argv[1] : NULL;
 
     online = command->libvirt == LIBVIRT_REQUIRED && !opt_xml;
-    if (online || command->libvirt == LIBVIRT_IF_REACHABLE) {
+    /* Offline forms still avoid VFs that libvirt's domains reserve or use, when it answers. */
+    if (command->libvirt != LIBVIRT_NEVER || opt_xml) {
         conn = vfp_libvirt_open(default_uri(), online ? &error : NULL);
         if (online && !conn) {
             fprintf(stderr, "vfpool: %s\n", error->message);
