@@ -80,18 +80,43 @@ wait_for() {
 
 # virsh, never hanging the whole run: a command that does not return in time is a failure,
 # with the evidence of who waits for whom, and vfpoold is stopped to let libvirtd go on.
+# V_MS: how long the last virsh command took (ms). With vfpoold running, commands that make
+# it rescan are followed by a pause until that scan is over (see scenario 9 for why).
+V_MS=0
 V() {
-    local rc limit=120
-    case $1 in destroy | undefine | domstate | dumpxml | list | net-*) limit=60 ;; esac
+    local rc limit=60 a b
+    case $1 in start | create | restore | save) limit=90 ;; esac
+    a=$(date +%s%N)
     timeout "$limit" virsh -q "$@"
     rc=$?
+    b=$(date +%s%N)
+    V_MS=$(((b - a) / 1000000))
     [ "$rc" = 124 ] && hung "virsh $*" "$limit"
+    case $1 in
+        start | create | restore | save | destroy | define | undefine) vfpoold_settle ;;
+    esac
     return "$rc"
 }
 vfpoold_pid=
+settle=1
+daemon_on() { [ "$mode" = daemon ] && [ -n "$vfpoold_pid" ] && kill -0 "$vfpoold_pid" 2>/dev/null; }
+vfpoold_settle() { [ "$settle" = 1 ] && daemon_on && sleep 1; return 0; }
+stop_vfpoold() {
+    daemon_on || return 0
+    kill -TERM "$vfpoold_pid" 2>/dev/null
+    gone() { ! kill -0 "$vfpoold_pid" 2>/dev/null; }
+    if ! wait_for 5 gone; then
+        note "vfpoold did not stop on SIGTERM within 5 s while blocked in a libvirt call (its signal flag is only read by the event loop); killed with SIGKILL"
+        kill -KILL "$vfpoold_pid" 2>/dev/null
+        wait_for 5 gone
+    fi
+    mode=cli
+}
 hung() { # WHAT SECONDS
     local lockino out=/dev/null p
-    ko "'$1' did not return in ${2}s: libvirtd is stuck"
+    # counted through a file: hung may run in a subshell ($(V ...))
+    echo "FAIL: '$1' did not return in ${2}s: libvirtd is stuck"
+    echo "$1" >>"$work/hangs"
     [ -n "$results" ] && out=$results/hang-$(date +%s).txt
     {
         echo "### '$1' hung (at $(elapsed)s)"
@@ -109,11 +134,9 @@ hung() { # WHAT SECONDS
         done
     } >"$out" 2>&1
     [ "$out" != /dev/null ] && sed 's/^/  | /' "$out"
-    if [ -n "$vfpoold_pid" ] && kill -0 "$vfpoold_pid" 2>/dev/null; then
-        kill "$vfpoold_pid"
-        vfpoold_pid=
-        mode=cli
-        note "'$1' hung for ${2}s while vfpoold ran (evidence above${results:+ and in $out}); vfpoold was stopped to let libvirtd go on, the remaining scenarios resolve with the CLI"
+    if daemon_on; then
+        note "'$1' hung for ${2}s: deadlock between vfpoold (holds the ledger lock while it calls libvirt) and the hook (waits for that lock while libvirtd holds the domain); evidence above${results:+ and in $out}. vfpoold was stopped to let libvirtd go on; later scenarios resolve with the CLI"
+        stop_vfpoold
         sleep 2
     fi
 }
@@ -215,7 +238,7 @@ define_cli() { # NAME: resolve $work/NAME.xml offline and define the result
 }
 define_pooled() { # NAME ALIAS...: define $work/NAME.xml and get it resolved
     local d=$1
-    if [ "$mode" = daemon ]; then
+    if daemon_on; then
         V define "$work/$d.xml" >/dev/null || return 1
         wait_for 60 has_reservations "$@" || { echo "vfpoold did not resolve $d in 60 s"; return 1; }
     else
@@ -290,12 +313,16 @@ dump_state() {
 }
 
 finish() {
+    [ -s "$work/hangs" ] && fail=$((fail + $(grep -c . "$work/hangs")))
     scenario_end
     echo
     echo "=== summary"
     local s
     for s in "${scenario_times[@]}"; do echo "  $s"; done
-    echo "  e2e took $(elapsed)s of VM time (mode: $mode)"
+    if daemon_on; then s="vfpoold ran throughout"
+    elif [ -x "$bin/vfpoold" ]; then s="vfpoold was stopped on the way"
+    else s="no vfpoold in the build"; fi
+    echo "  e2e took $(elapsed)s of VM time ($s)"
     for s in "${notes[@]}"; do echo "  note: $s"; done
     if [ "$fail" -gt 0 ] && [ -n "$results" ]; then
         mkdir -p "$results/logs"
@@ -420,9 +447,6 @@ cat >/etc/vfpool/pools.d/nvme.xml <<EOF
   <select numa='ignore'/>
 </pool>
 EOF
-check "vfpool pools lists the four pools" \
-    sh -c "'$vfpool' pools >'$work/pools.txt' 2>&1 && [ \$(grep -cE '^(net|small|ondemand|nvme) ' '$work/pools.txt') = 4 ]"
-sed 's/^/  | /' "$work/pools.txt"
 
 # The hook, then libvirtd (which only looks for hooks when it starts).
 mkdir -p /etc/libvirt/hooks/qemu.d
@@ -435,6 +459,7 @@ check "virtlogd + libvirtd started with the hook installed" vm_libvirt_start
 if [ -x "$bin/vfpoold" ] && [ "${E2E_NO_VFPOOLD:-}" != 1 ]; then
     "$bin/vfpoold" >>/var/log/vfpoold.log 2>&1 &
     vfpoold_pid=$!
+    disown "$vfpoold_pid"
     vfpoold_connected() { grep -q 'connected to' /var/log/vfpoold.log; }
     if wait_for 30 vfpoold_connected; then
         mode=daemon
@@ -446,6 +471,9 @@ if [ -x "$bin/vfpoold" ] && [ "${E2E_NO_VFPOOLD:-}" != 1 ]; then
 else
     info "no vfpoold in the build: domains are resolved with 'vfpool resolve --xml' before 'virsh define'"
 fi
+check "vfpool pools lists the four pools" \
+    sh -c "'$vfpool' pools >'$work/pools.txt' 2>&1 && [ \$(grep -cE '^(net|small|ondemand|nvme) ' '$work/pools.txt') = 4 ]"
+sed 's/^/  | /' "$work/pools.txt"
 online_resolve=0
 "$vfpool" --help 2>/dev/null | grep -qE '^ +resolve +DOMAIN' && online_resolve=1
 
@@ -453,33 +481,17 @@ online_resolve=0
 scenario 1 "an annotated domain with a network VF (mac, vlan, trust=on, pool spoofchk)"
 set_numvfs "$igb_pf" 7
 igb_vf_baseline
-s1_request="<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:01:01' vlan='42' trust='on'/>"
-# As README.md and xml/examples/domain.xml show it: the device written, vfpool fills <source>.
-domain_xml s1 "$s1_request" "<interface type='hostdev' managed='yes'><alias name='ua-vfpool-net0'/></interface>"
-if [ "$mode" = daemon ]; then
-    info "plain 'virsh define' of the annotated domain (README's form: the device with its alias only); vfpoold resolves it"
-    V define "$work/s1.xml" >"$work/s1-define.out" 2>&1
-    rc=$?
-    sed 's/^/  | /' "$work/s1-define.out"
-    check "virsh define accepts the annotated domain as README.md shows it" test "$rc" = 0
-    if [ "$rc" = 0 ]; then
-        check "vfpoold resolved s1" wait_for 60 has_reservations s1 ua-vfpool-net0
-    else
-        note "libvirt refuses 'virsh define' of an annotated domain whose <interface type='hostdev'> has no <source> yet, as README.md and xml/examples/domain.xml write it ($(grep -m1 'XML error' "$work/s1-define.out" | sed 's/^error: //')): only domains that leave the device to vfpool, or were resolved before, can be defined"
-        if "$vfpool" define "$work/s1.xml" >"$work/s1-vdefine.out" 2>&1; then
-            info "'vfpool define s1.xml' defines and resolves it (used instead)"
-        else
-            info "'vfpool define s1.xml' fails too: $(head -n1 "$work/s1-vdefine.out")"
-            info "workaround: the annotated domain without the device (vfpool adds it), then plain 'virsh define'"
-            domain_xml s1 "$s1_request" ""
-            V define "$work/s1.xml" >/dev/null
-        fi
-        check "s1 defined and resolved" wait_for 60 has_reservations s1 ua-vfpool-net0
-    fi
+# As README.md shows it: the request in <metadata>, no device (vfpool adds it; libvirt
+# refuses an <interface type='hostdev'> without <source>).
+domain_xml s1 "<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:01:01' vlan='42' trust='on'/>" ""
+if daemon_on; then
+    info "plain 'virsh define' of the annotated domain; vfpoold resolves it"
 else
     info "resolved with 'vfpool resolve --xml s1.xml > resolved.xml', then 'virsh define resolved.xml'"
-    check "s1 defined and resolved" define_pooled s1 ua-vfpool-net0
 fi
+check "s1 defined and resolved" define_pooled s1 ua-vfpool-net0
+check "s1's definition has an <interface type='hostdev'> for ua-vfpool-net0" \
+    eval "V dumpxml --inactive s1 | xmllint --xpath \"//devices/interface[@type='hostdev'][alias/@name='ua-vfpool-net0']\" - >/dev/null 2>&1"
 a1=$(reserved s1 ua-vfpool-net0)
 i1=$(vf_index "$igb_pf" "$a1")
 info "s1 reserves VF $a1 (index ${i1:-?})"
@@ -529,7 +541,7 @@ scenario 2 "pool exhaustion: a start that wants a held VF is refused with vfpool
 for n in 1 2; do
     domain_xml "e$n" "<vfpool:vf alias='ua-vfpool-net0' pool='small' mac='52:54:00:e2:02:0$n'/>" ""
     check "e$n defined and resolved" define_pooled "e$n" ua-vfpool-net0
-    if [ "$mode" = cli ] && [ "$n" = 2 ] && [ "$(reserved e2 ua-vfpool-net0)" = "$(reserved e1 ua-vfpool-net0)" ]; then
+    if ! daemon_on && [ "$n" = 2 ] && [ "$(reserved e2 ua-vfpool-net0)" = "$(reserved e1 ua-vfpool-net0)" ]; then
         # offline resolution does not see e1's reservation: start e1 first, then resolve e2
         V start e1 >/dev/null 2>&1
         V undefine e2 >/dev/null 2>&1
@@ -551,7 +563,7 @@ check "resolving one more domain fails: exit 1, one 'vfpool: domain 'e4'' line" 
     sh -c "[ $rc = 1 ] && [ \$(wc -l <'$work/e4.err') = 1 ] && grep -q \"^vfpool: domain 'e4'\" '$work/e4.err'"
 clone_domain e1 e3 52:54:00:e2:02:01 52:54:00:e2:02:03
 check "e3 defined by hand with e1's reservation ($ea)" V define "$work/e3.xml"
-[ "$mode" = daemon ] && sleep 2 # let vfpoold try (and fail) to re-point it: the pool is full
+daemon_on && sleep 1 # let vfpoold try (and fail) to re-point it: the pool is full
 info "e3 reserves $(reserved e3 ua-vfpool-net0)"
 V start e3 >"$work/e3-start.out" 2>&1
 rc=$?
@@ -723,9 +735,7 @@ check "virsh destroy r1" V destroy r1
 check "ledger has no claims" ledger_empty
 last=$(vf_line "$ir")
 info "VF $ir after the release of a claim rebuilt by reconnect: $last"
-if ! grep -q 'trust off' <<<"$last"; then
-    note "after the ledger was lost and rebuilt by the reconnect step, 'virsh destroy r1' left VF $ar with trust on (the saved state went with the ledger, and the rebuilt claim records nothing to undo); the next domain of a pool without a trust= default inherits it"
-fi
+check "ip link: VF $ir trust back to off (claim rebuilt by reconnect)" grep -q 'trust off' <<<"$last"
 forget_domains r1
 
 # =============================================================================================
@@ -737,7 +747,7 @@ for n in 1 2 3 4; do
     check "p$n defined and resolved" define_pooled "p$n" ua-vfpool-net0
 done
 distinct() { [ "$(for d in "${par[@]}"; do reserved "$d" ua-vfpool-net0; done | sort -u | grep -c .)" = 4 ]; }
-if [ "$mode" = cli ] && ! distinct; then
+if ! daemon_on && ! distinct; then
     note "'vfpool resolve --xml' of p1..p4, each defined in turn, reserved the same VF for several of them: offline resolution does not see the reservations of defined domains"
     if [ "$online_resolve" = 1 ]; then
         info "re-resolving them with 'vfpool resolve DOMAIN' (online)"
@@ -759,12 +769,23 @@ fi
 for d in "${par[@]}"; do info "$d reserves $(reserved "$d" ua-vfpool-net0)"; done
 check "the four domains reserve four distinct VFs" distinct
 ts=$(now)
-pids=()
-for d in "${par[@]}"; do
-    (V start "$d" >"$work/start-$d.out" 2>&1; echo $? >"$work/start-$d.rc") &
+# bg_virsh NAME ARGS...: virsh in the background, its output and exit code in $work/NAME.*
+bg_limit=90
+bg_virsh() {
+    local name=$1
+    shift
+    (timeout "$bg_limit" virsh -q "$@" >"$work/$name.out" 2>&1; echo $? >"$work/$name.rc") &
     pids+=($!)
-done
+}
+bg_check_hangs() { # NAME WHAT...: after wait, a timed out one is a hang
+    local n
+    for n; do [ "$(cat "$work/$n.rc" 2>/dev/null)" = 124 ] && hung "virsh (in the background) $n" "$bg_limit"; done
+    vfpoold_settle
+}
+pids=()
+for d in "${par[@]}"; do bg_virsh "start-$d" start "$d"; done
 wait "${pids[@]}"
+bg_check_hangs start-p1 start-p2 start-p3 start-p4
 info "4 parallel 'virsh start' took $(secs "$ts")s"
 for d in "${par[@]}"; do
     rc=$(cat "$work/start-$d.rc" 2>/dev/null)
@@ -782,11 +803,9 @@ done
 check "no VF on two QEMU command lines" \
     test -z "$(for d in "${par[@]}"; do qemu_cmdline "$d" | grep -oE '"host":"[0-9a-f:.]+"'; done | sort | uniq -d)"
 pids=()
-for d in "${par[@]}"; do
-    V destroy "$d" >/dev/null 2>&1 &
-    pids+=($!)
-done
+for d in "${par[@]}"; do bg_virsh "destroy-$d" destroy "$d"; done
 wait "${pids[@]}"
+bg_check_hangs destroy-p1 destroy-p2 destroy-p3 destroy-p4
 nothing_runs() { [ -z "$(V list --name)" ]; }
 check "all four destroyed" nothing_runs
 check "ledger has no claims" ledger_empty
@@ -824,12 +843,9 @@ EOF
 domain_xml cmp-vp "<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:08:02' vlan='42'/>" ""
 check "cmp-lv (interface type='network' on hpool) defined" V define "$work/cmp-lv.xml"
 check "cmp-vp (the same domain through vfpool) defined and resolved" define_pooled cmp-vp ua-vfpool-net0
-start_ms() { # DOMAIN: prints the milliseconds virsh start took, fails if it failed
-    local a b
-    a=$(date +%s%N)
-    V start "$1" >"$work/cmp-start.out" 2>&1 || { sed 's/^/  | /' "$work/cmp-start.out" >&2; return 1; }
-    b=$(date +%s%N)
-    echo $(((b - a) / 1000000))
+start_ms() { # DOMAIN: sets ms to the milliseconds virsh start took, fails if it failed
+    V start "$1" >"$work/cmp-start.out" 2>&1 || { sed 's/^/  | /' "$work/cmp-start.out"; return 1; }
+    ms=$V_MS
 }
 lv_ms=()
 vp_ms=()
@@ -841,7 +857,7 @@ for ((r = 0; r < runs; r++)); do
 done
 cmp_ok=1
 for k in "${order[@]}"; do
-    if ms=$(start_ms "cmp-$k"); then
+    if start_ms "cmp-$k"; then
         if [ "$k" = lv ]; then lv_ms+=("$ms"); else vp_ms+=("$ms"); fi
         info "virsh start cmp-$k: ${ms} ms"
         V destroy "cmp-$k" >/dev/null 2>&1
@@ -863,6 +879,8 @@ fi
 check "virsh start cmp-lv" V start cmp-lv
 al=$(live_source cmp-lv "$(V dumpxml cmp-lv | xmllint --xpath "string(//devices/interface[1]/alias/@name)" - 2>/dev/null)")
 info "cmp-lv got VF $al from libvirt's network pool"
+il=$(vf_index "$igb_pf" "$al")
+lv_line=$(vf_line "${il:-0}")
 domain_xml cmp-vp2 "<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:08:03'/>" ""
 "$vfpool" resolve --xml "$work/cmp-vp2.xml" >"$work/cmp-vp2.resolved.xml" 2>&1
 av=$(xml_reservation ua-vfpool-net0 address <"$work/cmp-vp2.resolved.xml")
@@ -873,11 +891,79 @@ if [ -n "$av" ] && [ "$av" = "$al" ]; then
     info "virsh create of that domain: exit $?: $(tr '\n' ' ' <"$work/cmp-vp2.out" | cut -c1-300)"
     check "cmp-lv still runs" running cmp-lv
     check "nothing left claimed" ledger_empty
+    check "cmp-lv's VF has the settings it had before (ip link)" test "$(vf_line "${il:-0}")" = "$lv_line"
+    syslog_has "domain 'cmp-vp2': VF $al: set" &&
+        info "hook log: $(grep -F "domain 'cmp-vp2'" /var/log/messages | sed 's/.*vfpool-hook\[[0-9]*\]: //' | tr '\n' ';')"
 fi
 V destroy cmp-vp2 >/dev/null 2>&1
 V destroy cmp-lv >/dev/null 2>&1
 forget_domains cmp-lv cmp-vp
 V net-destroy hpool >/dev/null 2>&1
 V net-undefine hpool >/dev/null 2>&1
+
+# =============================================================================================
+scenario 9 "vfpoold scanning while a domain starts (deadlock check)"
+# vfpoold reads the ledger under its lock and asks libvirt about domains in the same breath;
+# a starting domain's hook waits for that lock while libvirtd holds the domain. Catch vfpoold
+# inside that window (SIGSTOP, as a busy machine would deschedule it), start a pooled domain,
+# let vfpoold go on, and see whether the start completes.
+if ! daemon_on; then
+    if [ -x "$bin/vfpoold" ]; then
+        info "vfpoold does not run any more (stopped after a hang above): nothing more to check"
+    else
+        info "no vfpoold in this build: nothing to check"
+    fi
+else
+    for d in x1 f1 f2 f3; do
+        domain_xml "$d" "<vfpool:vf alias='ua-vfpool-net0' pool='net'/>" ""
+        check "$d defined and resolved by vfpoold" define_pooled "$d" ua-vfpool-net0
+    done
+    settle=0
+    bg_limit=40 # a start takes ~10 s here
+    caught=0
+    deadlocked=0
+    holds_lock() { grep -qE "FLOCK +ADVISORY +(READ|WRITE) +$vfpoold_pid " /proc/locks; }
+    for attempt in 1 2 3 4 5 6; do
+        daemon_on || break
+        kill -HUP "$vfpoold_pid" # vfpoold re-checks every stopped annotated domain
+        held=0
+        end=$((SECONDS + 5))
+        while [ "$SECONDS" -lt "$end" ]; do
+            holds_lock || continue
+            kill -STOP "$vfpoold_pid"
+            if holds_lock; then held=1; break; fi
+            kill -CONT "$vfpoold_pid"
+        done
+        if [ "$held" = 0 ]; then
+            info "attempt $attempt: vfpoold not caught holding the ledger lock"
+            continue
+        fi
+        caught=$((caught + 1))
+        info "attempt $attempt: vfpoold stopped while it holds the ledger lock; virsh start x1"
+        pids=()
+        bg_virsh start-x1 start x1
+        sleep 3
+        kill -CONT "$vfpoold_pid"
+        wait "${pids[@]}"
+        if [ "$(cat "$work/start-x1.rc")" = 124 ]; then
+            deadlocked=1
+            hung "virsh start x1 (vfpoold resumed while the start's hook waited for the ledger lock)" "$bg_limit"
+            break
+        fi
+        info "  x1 started ($(cat "$work/start-x1.rc" 2>/dev/null)) while vfpoold scanned"
+        V destroy x1 >/dev/null 2>&1
+        sleep 1
+    done
+    if [ "$deadlocked" = 0 ] && [ "$caught" -gt 0 ]; then
+        ok "x1 started $caught times while vfpoold was inside its locked scan: no deadlock"
+    elif [ "$deadlocked" = 0 ]; then
+        info "vfpoold never caught inside its scan: nothing checked"
+    fi
+    pids=()
+    wait_for 60 running x1 && info "x1 runs after vfpoold was stopped: the hook got the lock"
+    settle=1
+    forget_domains x1 f1 f2 f3
+    check "ledger has no claims" ledger_empty
+fi
 
 finish
