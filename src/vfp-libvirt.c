@@ -99,31 +99,32 @@ vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
     return g_steal_pointer(&pooled);
 }
 
-/* Running domains that are not vfpool's may pass VFs through too (a plain <hostdev>). */
-static gboolean
-add_running_pci_sources(virConnectPtr conn, GHashTable *reserved, const char *except,
-                        GError **error)
+/* address -> name of the running domain, for every PCI device a running domain but EXCEPT
+ * passes through: vfpool's VFs (a running domain's device is its reservation, prepare checks
+ * that) and any other, such as a plain <hostdev> written by hand. */
+GHashTable *
+vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error)
 {
+    g_autoptr(GHashTable) passed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     virDomainPtr *doms = NULL;
     int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
         set_libvirt_error(error, VFP_ERROR_FAILED, "cannot list running libvirt domains");
-        return FALSE;
+        return NULL;
     }
     for (int i = 0; i < count; i++) {
         g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], FALSE, NULL);
         g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
 
-        for (guint j = 0; sources && j < sources->len; j++) {
-            if (g_strcmp0(domain->name, except) != 0)
-                g_hash_table_insert(reserved, g_strdup(g_ptr_array_index(sources, j)),
-                                    g_strdup(domain->name));
-        }
+        for (guint j = 0; sources && g_strcmp0(domain->name, except) != 0 && j < sources->len;
+             j++)
+            g_hash_table_insert(passed, g_strdup(g_ptr_array_index(sources, j)),
+                                g_strdup(domain->name));
         virDomainFree(doms[i]);
     }
     free(doms);
-    return TRUE;
+    return g_steal_pointer(&passed);
 }
 
 /* address -> name of the domain reserving or using it, for every defined or running domain
@@ -131,26 +132,21 @@ add_running_pci_sources(virConnectPtr conn, GHashTable *reserved, const char *ex
 GHashTable *
 vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
 {
-    g_autoptr(GHashTable) reserved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) reserved = vfp_libvirt_passed_through(conn, except, error);
+    g_autoptr(GPtrArray) domains = NULL;
 
-    if (!add_running_pci_sources(conn, reserved, except, error))
+    if (!reserved || !(domains = vfp_libvirt_list_pooled(conn, TRUE, error)))
         return NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        g_autoptr(GPtrArray) domains = vfp_libvirt_list_pooled(conn, pass == 0, error);
+    for (guint i = 0; i < domains->len; i++) {
+        const VfpDomain *domain = g_ptr_array_index(domains, i);
 
-        if (!domains)
-            return NULL;
-        for (guint i = 0; i < domains->len; i++) {
-            const VfpDomain *domain = g_ptr_array_index(domains, i);
+        if (g_strcmp0(domain->name, except) == 0)
+            continue;
+        for (guint j = 0; j < domain->reservations->len; j++) {
+            const VfpReservation *reservation = g_ptr_array_index(domain->reservations, j);
 
-            if (g_strcmp0(domain->name, except) == 0)
-                continue;
-            for (guint j = 0; j < domain->reservations->len; j++) {
-                const VfpReservation *reservation = g_ptr_array_index(domain->reservations, j);
-
-                g_hash_table_insert(reserved, g_strdup(reservation->address),
-                                    g_strdup(domain->name));
-            }
+            g_hash_table_insert(reserved, g_strdup(reservation->address),
+                                g_strdup(domain->name));
         }
     }
     return g_steal_pointer(&reserved);

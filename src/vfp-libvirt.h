@@ -18,6 +18,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirDomain, virDomainFree)
 virConnectPtr vfp_libvirt_open(const char *uri, GError **error);
 virDomainPtr vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error);
+GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error);
 GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error);
 

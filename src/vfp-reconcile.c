@@ -44,27 +44,13 @@ compare_domain_names(gconstpointer a, gconstpointer b)
 static gboolean
 gather(Reconcile *run, GError **error)
 {
-    virDomainPtr *doms = NULL;
-    int count;
-
     if (!(run->running = vfp_libvirt_list_pooled(run->conn, FALSE, error)) ||
         !(run->defined = vfp_libvirt_list_pooled(run->conn, TRUE, error)))
         return FALSE;
     /* Of two domains reserving one VF, the first by name keeps it. */
     g_ptr_array_sort(run->defined, compare_domain_names);
-    run->passed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    count = virConnectListAllDomains(run->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-    for (int i = 0; i < count; i++) {
-        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], FALSE, NULL);
-        g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
-
-        for (guint j = 0; sources && j < sources->len; j++)
-            g_hash_table_insert(run->passed, g_strdup(g_ptr_array_index(sources, j)),
-                                g_strdup(domain->name));
-        virDomainFree(doms[i]);
-    }
-    free(doms);
-    return TRUE;
+    run->passed = vfp_libvirt_passed_through(run->conn, NULL, error);
+    return run->passed != NULL;
 }
 
 static gboolean
