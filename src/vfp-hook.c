@@ -13,6 +13,7 @@
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-vfio.h"
+#include "vfp-take.h"
 #include "vfp-vfstate.h"
 
 VfpHookStep
@@ -35,29 +36,13 @@ vfp_hook_step_parse(const char *op, const char *subop)
     return VFP_HOOK_IGNORED;
 }
 
-/* One request of the domain being started, and what this call did for it. */
-typedef struct {
-    const VfpRequest *request;
-    const VfpReservation *reservation;
-    const VfpPool *pool;
-    VfpPf *pf;
-    VfpDeviceInfo device;
-    VfpClaim *claim; /* in the ledger, once written */
-} PreparedVf;
-
-static void
-prepared_vf_clear(PreparedVf *vf)
-{
-    vfp_device_info_clear(&vf->device);
-}
-
 /* ---- prepare ------------------------------------------------------------------------------- */
 
 static gboolean
 check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
 {
     for (guint i = 0; i < domain->requests->len; i++) {
-        PreparedVf vf = {0};
+        VfpTake vf = {0};
 
         vf.request = g_ptr_array_index(domain->requests, i);
         vf.reservation = vfp_domain_find_reservation(domain, vf.request->alias);
@@ -67,7 +52,7 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
                         "domain '%s': vf '%s' (pool %s) is not resolved; run 'vfpool resolve %s' "
                         "or start vfpoold, then start the domain again",
                         domain->name, vf.request->alias, vf.request->pool, domain->name);
-            prepared_vf_clear(&vf);
+            vfp_take_clear(&vf);
             return FALSE;
         }
         if (g_strcmp0(vf.device.address, vf.reservation->address) != 0) {
@@ -77,7 +62,7 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
                         domain->name, vf.request->alias,
                         vf.device.address ? vf.device.address : "no VF", vf.reservation->address,
                         domain->name);
-            prepared_vf_clear(&vf);
+            vfp_take_clear(&vf);
             return FALSE;
         }
         g_array_append_val(vfs, vf);
@@ -92,7 +77,7 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
                       VfpLedger *ledger, GArray *vfs, GHashTable *create, GError **error)
 {
     for (guint i = 0; i < vfs->len; i++) {
-        PreparedVf *vf = &g_array_index(vfs, PreparedVf, i);
+        VfpTake *vf = &g_array_index(vfs, VfpTake, i);
         const VfpReservation *reservation = vf->reservation;
         const VfpClaim *claim = vfp_ledger_lookup(ledger, reservation->address);
         g_autoptr(GError) local = NULL;
@@ -170,200 +155,17 @@ create_vfs(const VfpDomain *domain, VfpLedger *ledger, GHashTable *create, GErro
     return TRUE;
 }
 
-/* The VF must be usable now: it exists at the reserved address, the host does not use it,
- * and its IOMMU group has no device outside the pool. */
-static gboolean
-check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, PreparedVf *vf, VfpVf **out,
-         GError **error)
-{
-    g_autoptr(GError) local = NULL;
-    g_autofree char *why = NULL;
-    VfpVf *found = vfp_pf_get_vf(vf->pf, vf->reservation->index, &local);
-
-    if (!found || g_strcmp0(found->address, vf->reservation->address) != 0) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s': reserved VF %s is not VF %u of PF %s any more%s%s; run "
-                    "'vfpool resolve %s'",
-                    domain->name, vf->reservation->address, vf->reservation->index,
-                    vf->pf->address, local ? ": " : "", local ? local->message : "",
-                    domain->name);
-        return FALSE;
-    }
-    if (vfp_vf_in_host_use(found, &why)) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                    "domain '%s': VF %s (pool %s) is in use by the host: %s; bring that device "
-                    "down or run 'vfpool resolve %s' to pick another VF",
-                    domain->name, found->address, vf->pool->name, why, domain->name);
-        return FALSE;
-    }
-    for (guint i = 0; found->iommu_peers && i < found->iommu_peers->len; i++) {
-        const char *peer_address = g_ptr_array_index(found->iommu_peers, i);
-        VfpVf *peer = vfp_host_get_vf(host, peer_address, NULL);
-        const VfpClaim *claim = vfp_ledger_lookup(ledger, peer_address);
-
-        if (!peer || !vfp_pool_owns_vf(vf->pool, peer) ||
-            (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0)) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                        "domain '%s': VF %s shares IOMMU group %d with %s%s%s; run 'vfpool "
-                        "resolve %s' to pick another VF",
-                        domain->name, found->address, found->iommu_group, peer_address,
-                        claim ? ", held by running domain " : ", which is outside the pool",
-                        claim ? claim->domain : "", domain->name);
-            return FALSE;
-        }
-    }
-    *out = found;
-    return TRUE;
-}
-
-static VfpClaim *
-new_claim(const VfpDomain *domain, const PreparedVf *vf, const VfpVf *found, const char *step)
-{
-    VfpClaim *claim = vfp_claim_new();
-
-    claim->address = g_strdup(found->address);
-    claim->pf = g_strdup(vf->pf->address);
-    claim->index = found->index;
-    claim->pool = g_strdup(vf->pool->name);
-    claim->domain = g_strdup(domain->name);
-    claim->uuid = g_strdup(vfp_domain_key(domain));
-    claim->alias = g_strdup(vf->request->alias);
-    claim->step = g_strdup(step);
-    claim->time = g_get_real_time() / G_USEC_PER_SEC;
-    claim->pid = getpid();
-    return claim;
-}
-
-static guint
-planned_fields(const PreparedVf *vf)
-{
-    g_auto(VfpVfConfig) config = {0};
-    guint fields, requested;
-
-    if (!vf->pf->netdev)
-        return 0;
-    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
-    return fields;
-}
-
-static gboolean
-field_matches(VfpVfField field, const VfpVfConfig *want, const VfpVfConfig *got)
-{
-    switch (field) {
-    case VFP_VF_FIELD_MAC:
-        return g_strcmp0(want->mac, got->mac) == 0;
-    case VFP_VF_FIELD_VLAN:
-        return want->vlan == got->vlan && MAX(want->vlan_qos, 0) == MAX(got->vlan_qos, 0);
-    case VFP_VF_FIELD_SPOOFCHK:
-        return got->spoofchk == VFP_TRISTATE_UNSET || want->spoofchk == got->spoofchk;
-    case VFP_VF_FIELD_TRUST:
-        return got->trust == VFP_TRISTATE_UNSET || want->trust == got->trust;
-    case VFP_VF_FIELD_LINK_STATE:
-        return got->link_state == VFP_LINK_STATE_UNSET || want->link_state == got->link_state;
-    case VFP_VF_FIELD_RATE:
-        return (got->max_tx_rate < 0 || MAX(want->max_tx_rate, 0) == got->max_tx_rate) &&
-               (got->min_tx_rate < 0 || MAX(want->min_tx_rate, 0) == got->min_tx_rate);
-    }
-    return FALSE;
-}
-
-/* Applies the L2 settings through the PF and reads them back. */
-static gboolean
-apply_settings(const VfpDomain *domain, PreparedVf *vf, GError **error)
-{
-    const VfpNetlinkOps *ops = vfp_netlink_get();
-    g_auto(VfpVfConfig) config = {0};
-    guint fields, requested;
-
-    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
-    if (!fields)
-        return TRUE;
-    if (!vf->pf->netdev) {
-        if (!requested)
-            return TRUE;
-        g_set_error(error, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
-                    "domain '%s': vf '%s' asks for network settings, but PF %s of pool '%s' has "
-                    "no network device; remove them from the request",
-                    domain->name, vf->request->alias, vf->pf->address, vf->pool->name);
-        return FALSE;
-    }
-    for (guint i = 0; i < VFP_VF_FIELD_COUNT; i++) {
-        VfpVfField field = 1 << i;
-        g_autoptr(GError) local = NULL;
-        g_auto(VfpVfConfig) got = {0};
-
-        if (!(fields & field))
-            continue;
-        vfp_vf_config_init(&got);
-        if (ops->vf_set(vf->pf->netdev, vf->reservation->index, field, &config, &local) &&
-            ops->vf_get(vf->pf->netdev, vf->reservation->index, &got, &local) &&
-            !field_matches(field, &config, &got))
-            g_set_error(&local, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
-                        "PF %s accepted %s on VF %u but reads back another value",
-                        vf->pf->netdev, vfp_vf_field_to_string(field), vf->reservation->index);
-        if (!local) {
-            g_message("domain '%s': VF %s: set %s", domain->name, vf->claim->address,
-                      vfp_vf_field_to_string(field));
-            continue;
-        }
-        if (requested & field) {
-            g_set_error(error, VFP_ERROR, local->code,
-                        "domain '%s': VF %s (pool %s): %s (PF driver %s); remove %s from vf "
-                        "'%s' or use a pool whose PFs support it",
-                        domain->name, vf->claim->address, vf->pool->name, local->message,
-                        vf->pf->driver ? vf->pf->driver : "unknown",
-                        vfp_vf_field_to_string(field), vf->request->alias);
-            return FALSE;
-        }
-        vf->claim->applied &= ~field; /* refused: nothing to restore */
-        g_warning("domain '%s': pool '%s' default %s skipped on VF %s: %s", domain->name,
-                  vf->pool->name, vfp_vf_field_to_string(field), vf->claim->address,
-                  local->message);
-    }
-    return TRUE;
-}
-
-/* Unmanaged devices (variant drivers, managed='no') are ours to bind; libvirt binds managed
- * ones to vfio-pci after this hook. */
-static gboolean
-bind_if_unmanaged(const VfpDomain *domain, PreparedVf *vf, GError **error)
-{
-    if (vf->device.managed)
-        return TRUE;
-    if (!vfp_pci_bind_driver(vf->claim->address, vf->pool->driver, error)) {
-        g_prefix_error(error, "domain '%s': ", domain->name);
-        return FALSE;
-    }
-    g_message("domain '%s': VF %s bound to %s", domain->name, vf->claim->address,
-              vf->pool->driver);
-    return TRUE;
-}
-
-static void
-rollback(VfpLedger *ledger, VfpHost *host, GArray *vfs)
-{
-    for (guint i = 0; i < vfs->len; i++) {
-        PreparedVf *vf = &g_array_index(vfs, PreparedVf, i);
-
-        if (!vf->claim)
-            continue;
-        vfp_vf_state_restore(host, vf->claim);
-        vfp_ledger_release(ledger, vf->claim->address);
-        vf->claim = NULL;
-    }
-}
-
 static gboolean
 hook_prepare(const VfpDomain *domain, GError **error)
 {
-    g_autoptr(GArray) vfs = g_array_new(FALSE, TRUE, sizeof(PreparedVf));
+    g_autoptr(GArray) vfs = g_array_new(FALSE, TRUE, sizeof(VfpTake));
     g_autoptr(GHashTable) create = g_hash_table_new(NULL, NULL);
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GError) local = NULL;
 
-    g_array_set_clear_func(vfs, (GDestroyNotify)prepared_vf_clear);
+    g_array_set_clear_func(vfs, (GDestroyNotify)vfp_take_clear);
     if (!check_resolved(domain, vfs, error))
         return FALSE;
     if (!(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error)))
@@ -375,53 +177,25 @@ hook_prepare(const VfpDomain *domain, GError **error)
 
     /* Write ahead: every claim with the VF's saved state, before the VF changes. */
     for (guint i = 0; i < vfs->len; i++) {
-        PreparedVf *vf = &g_array_index(vfs, PreparedVf, i);
-        VfpVf *found = NULL;
-        VfpClaim *claim;
-
-        if (!check_vf(domain, host, ledger, vf, &found, error))
+        if (!vfp_take_write_claim(domain, host, ledger, &g_array_index(vfs, VfpTake, i),
+                                  "prepare", error))
             goto fail;
-        claim = new_claim(domain, vf, found, "prepare");
-        claim->pending = TRUE;
-        claim->has_saved = TRUE;
-        /* Everything this call may change, so a hook killed half-way is undone in full. */
-        claim->applied = planned_fields(vf);
-        claim->bound_driver = vf->device.managed ? NULL : g_strdup(vf->pool->driver);
-        claim->saved_driver = g_strdup(found->driver);
-        if (vf->pf->netdev &&
-            !vfp_netlink_get()->vf_get(vf->pf->netdev, found->index, &claim->saved, &local)) {
-            g_set_error(error, VFP_ERROR, local->code,
-                        "domain '%s': cannot read the settings of VF %s: %s", domain->name,
-                        found->address, local->message);
-            vfp_claim_free(claim);
-            goto fail;
-        }
-        if (!vfp_ledger_claim(ledger, claim, error))
-            goto fail;
-        vf->claim = vfp_ledger_lookup(ledger, found->address);
     }
     if (!vfp_ledger_commit(ledger, error))
         goto fail;
 
     for (guint i = 0; i < vfs->len; i++) {
-        PreparedVf *vf = &g_array_index(vfs, PreparedVf, i);
-
-        if (!apply_settings(domain, vf, error) || !bind_if_unmanaged(domain, vf, error))
+        if (!vfp_take_configure(domain, &g_array_index(vfs, VfpTake, i), error))
             goto fail;
     }
-    for (guint i = 0; i < vfs->len; i++) {
-        PreparedVf *vf = &g_array_index(vfs, PreparedVf, i);
-
-        vf->claim->pending = FALSE;
-        g_message("domain '%s': step prepare: holds VF %s (pool %s) for '%s'", domain->name,
-                  vf->claim->address, vf->pool->name, vf->request->alias);
-    }
+    for (guint i = 0; i < vfs->len; i++)
+        vfp_take_finish(domain, &g_array_index(vfs, VfpTake, i), "prepare");
     if (!vfp_ledger_commit(ledger, error))
         goto fail;
     return TRUE;
 
 fail:
-    rollback(ledger, host, vfs);
+    vfp_take_rollback(ledger, host, vfs);
     if (!vfp_ledger_commit(ledger, &local))
         g_warning("domain '%s': %s", domain->name, local->message);
     return FALSE;

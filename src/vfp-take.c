@@ -1,0 +1,250 @@
+/* Taking one VF for one request: checks, write-ahead claim, settings, binding. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "vfp-error.h"
+#include "vfp-netlink.h"
+#include "vfp-take.h"
+#include "vfp-vfio.h"
+#include "vfp-vfstate.h"
+
+void
+vfp_take_clear(VfpTake *take)
+{
+    vfp_device_info_clear(&take->device);
+}
+
+/* The VF must be usable now: it exists at the reserved address, the host does not use it,
+ * and its IOMMU group has no device outside the pool. */
+static gboolean
+check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf, VfpVf **out,
+         GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *why = NULL;
+    VfpVf *found = vfp_pf_get_vf(vf->pf, vf->reservation->index, &local);
+
+    if (!found || g_strcmp0(found->address, vf->reservation->address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': reserved VF %s is not VF %u of PF %s any more%s%s; run "
+                    "'vfpool resolve %s'",
+                    domain->name, vf->reservation->address, vf->reservation->index,
+                    vf->pf->address, local ? ": " : "", local ? local->message : "",
+                    domain->name);
+        return FALSE;
+    }
+    if (vfp_vf_in_host_use(found, &why)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s': VF %s (pool %s) is in use by the host: %s; bring that device "
+                    "down or run 'vfpool resolve %s' to pick another VF",
+                    domain->name, found->address, vf->pool->name, why, domain->name);
+        return FALSE;
+    }
+    for (guint i = 0; found->iommu_peers && i < found->iommu_peers->len; i++) {
+        const char *peer_address = g_ptr_array_index(found->iommu_peers, i);
+        VfpVf *peer = vfp_host_get_vf(host, peer_address, NULL);
+        const VfpClaim *claim = vfp_ledger_lookup(ledger, peer_address);
+
+        if (!peer || !vfp_pool_owns_vf(vf->pool, peer) ||
+            (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                        "domain '%s': VF %s shares IOMMU group %d with %s%s%s; run 'vfpool "
+                        "resolve %s' to pick another VF",
+                        domain->name, found->address, found->iommu_group, peer_address,
+                        claim ? ", held by running domain " : ", which is outside the pool",
+                        claim ? claim->domain : "", domain->name);
+            return FALSE;
+        }
+    }
+    *out = found;
+    return TRUE;
+}
+
+static VfpClaim *
+new_claim(const VfpDomain *domain, const VfpTake *vf, const VfpVf *found, const char *step)
+{
+    VfpClaim *claim = vfp_claim_new();
+
+    claim->address = g_strdup(found->address);
+    claim->pf = g_strdup(vf->pf->address);
+    claim->index = found->index;
+    claim->pool = g_strdup(vf->pool->name);
+    claim->domain = g_strdup(domain->name);
+    claim->uuid = g_strdup(vfp_domain_key(domain));
+    claim->alias = g_strdup(vf->request->alias);
+    claim->step = g_strdup(step);
+    claim->time = g_get_real_time() / G_USEC_PER_SEC;
+    claim->pid = getpid();
+    return claim;
+}
+
+static guint
+planned_fields(const VfpTake *vf)
+{
+    g_auto(VfpVfConfig) config = {0};
+    guint fields, requested;
+
+    if (!vf->pf->netdev)
+        return 0;
+    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
+    return fields;
+}
+
+static gboolean
+field_matches(VfpVfField field, const VfpVfConfig *want, const VfpVfConfig *got)
+{
+    switch (field) {
+    case VFP_VF_FIELD_MAC:
+        return g_strcmp0(want->mac, got->mac) == 0;
+    case VFP_VF_FIELD_VLAN:
+        return want->vlan == got->vlan && MAX(want->vlan_qos, 0) == MAX(got->vlan_qos, 0);
+    case VFP_VF_FIELD_SPOOFCHK:
+        return got->spoofchk == VFP_TRISTATE_UNSET || want->spoofchk == got->spoofchk;
+    case VFP_VF_FIELD_TRUST:
+        return got->trust == VFP_TRISTATE_UNSET || want->trust == got->trust;
+    case VFP_VF_FIELD_LINK_STATE:
+        return got->link_state == VFP_LINK_STATE_UNSET || want->link_state == got->link_state;
+    case VFP_VF_FIELD_RATE:
+        return (got->max_tx_rate < 0 || MAX(want->max_tx_rate, 0) == got->max_tx_rate) &&
+               (got->min_tx_rate < 0 || MAX(want->min_tx_rate, 0) == got->min_tx_rate);
+    }
+    return FALSE;
+}
+
+/* Applies the L2 settings through the PF and reads them back. */
+static gboolean
+apply_settings(const VfpDomain *domain, VfpTake *vf, GError **error)
+{
+    const VfpNetlinkOps *ops = vfp_netlink_get();
+    g_auto(VfpVfConfig) config = {0};
+    guint fields, requested;
+
+    vfp_vf_state_plan(vf->request, vf->pool, vf->device.network, &config, &fields, &requested);
+    if (!fields)
+        return TRUE;
+    if (!vf->pf->netdev) {
+        if (!requested)
+            return TRUE;
+        g_set_error(error, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
+                    "domain '%s': vf '%s' asks for network settings, but PF %s of pool '%s' has "
+                    "no network device; remove them from the request",
+                    domain->name, vf->request->alias, vf->pf->address, vf->pool->name);
+        return FALSE;
+    }
+    for (guint i = 0; i < VFP_VF_FIELD_COUNT; i++) {
+        VfpVfField field = 1 << i;
+        g_autoptr(GError) local = NULL;
+        g_auto(VfpVfConfig) got = {0};
+
+        if (!(fields & field))
+            continue;
+        vfp_vf_config_init(&got);
+        if (ops->vf_set(vf->pf->netdev, vf->reservation->index, field, &config, &local) &&
+            ops->vf_get(vf->pf->netdev, vf->reservation->index, &got, &local) &&
+            !field_matches(field, &config, &got))
+            g_set_error(&local, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
+                        "PF %s accepted %s on VF %u but reads back another value",
+                        vf->pf->netdev, vfp_vf_field_to_string(field), vf->reservation->index);
+        if (!local) {
+            g_message("domain '%s': VF %s: set %s", domain->name, vf->claim->address,
+                      vfp_vf_field_to_string(field));
+            continue;
+        }
+        if (requested & field) {
+            g_set_error(error, VFP_ERROR, local->code,
+                        "domain '%s': VF %s (pool %s): %s (PF driver %s); remove %s from vf "
+                        "'%s' or use a pool whose PFs support it",
+                        domain->name, vf->claim->address, vf->pool->name, local->message,
+                        vf->pf->driver ? vf->pf->driver : "unknown",
+                        vfp_vf_field_to_string(field), vf->request->alias);
+            return FALSE;
+        }
+        vf->claim->applied &= ~field; /* refused: nothing to restore */
+        g_warning("domain '%s': pool '%s' default %s skipped on VF %s: %s", domain->name,
+                  vf->pool->name, vfp_vf_field_to_string(field), vf->claim->address,
+                  local->message);
+    }
+    return TRUE;
+}
+
+/* Unmanaged devices (variant drivers, managed='no') are ours to bind; libvirt binds managed
+ * ones to vfio-pci after this hook. */
+static gboolean
+bind_if_unmanaged(const VfpDomain *domain, VfpTake *vf, GError **error)
+{
+    if (vf->device.managed)
+        return TRUE;
+    if (!vfp_pci_bind_driver(vf->claim->address, vf->pool->driver, error)) {
+        g_prefix_error(error, "domain '%s': ", domain->name);
+        return FALSE;
+    }
+    g_message("domain '%s': VF %s bound to %s", domain->name, vf->claim->address,
+              vf->pool->driver);
+    return TRUE;
+}
+
+/* Writes the claim of TAKE, marked pending and carrying the VF's state from before and
+ * everything this take may change, so that a process killed half-way is undone in full by the
+ * next one holding the ledger lock. The caller commits. */
+gboolean
+vfp_take_write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *take,
+                     const char *step, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    VfpVf *found = NULL;
+    VfpClaim *claim;
+
+    if (!check_vf(domain, host, ledger, take, &found, error))
+        return FALSE;
+    claim = new_claim(domain, take, found, step);
+    claim->pending = TRUE;
+    claim->has_saved = TRUE;
+    claim->applied = planned_fields(take);
+    claim->bound_driver = take->device.managed ? NULL : g_strdup(take->pool->driver);
+    claim->saved_driver = g_strdup(found->driver);
+    if (take->pf->netdev &&
+        !vfp_netlink_get()->vf_get(take->pf->netdev, found->index, &claim->saved, &local)) {
+        g_set_error(error, VFP_ERROR, local->code,
+                    "domain '%s': cannot read the settings of VF %s: %s", domain->name,
+                    found->address, local->message);
+        vfp_claim_free(claim);
+        return FALSE;
+    }
+    if (!vfp_ledger_claim(ledger, claim, error))
+        return FALSE;
+    take->claim = vfp_ledger_lookup(ledger, found->address);
+    return TRUE;
+}
+
+/* Applies the settings and binds the driver of a written claim. */
+gboolean
+vfp_take_configure(const VfpDomain *domain, VfpTake *take, GError **error)
+{
+    return apply_settings(domain, take, error) && bind_if_unmanaged(domain, take, error);
+}
+
+/* The VF is the domain's: its claim is final (the caller commits). */
+void
+vfp_take_finish(const VfpDomain *domain, VfpTake *take, const char *step)
+{
+    take->claim->pending = FALSE;
+    g_message("domain '%s': step %s: holds VF %s (pool %s) for '%s'", domain->name, step,
+              take->claim->address, take->pool->name, take->request->alias);
+}
+
+/* Undoes every claim of TAKES written so far (the caller commits the ledger). */
+void
+vfp_take_rollback(VfpLedger *ledger, VfpHost *host, GArray *vfs)
+{
+    for (guint i = 0; i < vfs->len; i++) {
+        VfpTake *vf = &g_array_index(vfs, VfpTake, i);
+
+        if (!vf->claim)
+            continue;
+        vfp_vf_state_restore(host, vf->claim);
+        vfp_ledger_release(ledger, vf->claim->address);
+        vf->claim = NULL;
+    }
+}
+
