@@ -27,17 +27,23 @@ vfp_reservation_free(VfpReservation *reservation)
     g_free(reservation);
 }
 
+static void
+domain_free_contents(VfpDomain *domain)
+{
+    xmlFreeDoc(domain->doc);
+    g_free(domain->name);
+    g_free(domain->uuid);
+    g_clear_pointer(&domain->requests, g_ptr_array_unref);
+    g_clear_pointer(&domain->reservations, g_ptr_array_unref);
+    g_clear_pointer(&domain->numa_nodes, g_array_unref);
+}
+
 void
 vfp_domain_free(VfpDomain *domain)
 {
     if (!domain)
         return;
-    xmlFreeDoc(domain->doc);
-    g_free(domain->name);
-    g_free(domain->uuid);
-    g_ptr_array_unref(domain->requests);
-    g_ptr_array_unref(domain->reservations);
-    g_array_unref(domain->numa_nodes);
+    domain_free_contents(domain);
     g_free(domain);
 }
 
@@ -267,6 +273,18 @@ vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int n
             return TRUE;
     }
     return FALSE;
+}
+
+const VfpRequest *
+vfp_domain_find_request(const VfpDomain *domain, const char *alias)
+{
+    for (guint i = 0; i < domain->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
+
+        if (g_str_equal(request->alias, alias))
+            return request;
+    }
+    return NULL;
 }
 
 VfpReservation *
@@ -627,12 +645,9 @@ vfp_domain_pci_sources(const VfpDomain *domain)
     return addresses;
 }
 
-/* What the device with user alias ALIAS looks like: its kind, managed flag and VF address. */
-void
-vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info)
+static void
+device_info(xmlNode *device, VfpDeviceInfo *info)
 {
-    xmlNode *root = xmlDocGetRootElement(domain->doc);
-    xmlNode *device = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
     g_autofree char *managed = NULL;
 
     memset(info, 0, sizeof(*info));
@@ -643,6 +658,24 @@ vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo 
     managed = vfp_xml_get_prop(device, "managed");
     info->managed = g_strcmp0(managed, "yes") == 0;
     info->address = source_address(device);
+}
+
+/* What the device with user alias ALIAS looks like: its kind, managed flag and VF address. */
+void
+vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+
+    device_info(find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias), info);
+}
+
+/* The same for a device on its own, as vfp_domain_device_to_string() wrote it. */
+void
+vfp_device_info_from_xml(const char *xml, VfpDeviceInfo *info)
+{
+    g_autoptr(xmlDoc) doc = vfp_xml_parse_memory("the device XML", xml, strlen(xml), NULL);
+
+    device_info(doc ? xmlDocGetRootElement(doc) : NULL, info);
 }
 
 void
@@ -679,4 +712,191 @@ char *
 vfp_domain_to_string(const VfpDomain *domain)
 {
     return vfp_xml_to_string(domain->doc);
+}
+
+/* ---- editing one request, for hot-plug ---------------------------------------------------- */
+
+/* The XML of NODE alone, namespaces declared in it: what libvirt's device and metadata calls
+ * take. */
+static char *
+node_to_string(xmlNode *node)
+{
+    g_autoptr(xmlDoc) copy = xmlNewDoc((const xmlChar *)"1.0");
+
+    xmlDocSetRootElement(copy, xmlDocCopyNode(node, copy, 1));
+    return g_strstrip(vfp_xml_to_string(copy));
+}
+
+/* The device of ALIAS as libvirt's attach/detach calls want it; without its guest-side
+ * <address> unless KEEP_GUEST_ADDRESS, so that libvirt picks a free slot. */
+char *
+vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
+                            gboolean keep_guest_address)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *device = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
+    g_autoptr(xmlDoc) copy = NULL;
+    xmlNode *address;
+
+    if (!device)
+        return NULL;
+    copy = xmlNewDoc((const xmlChar *)"1.0");
+    xmlDocSetRootElement(copy, xmlDocCopyNode(device, copy, 1));
+    address = vfp_xml_first_child(xmlDocGetRootElement(copy), NULL, "address");
+    if (address && !keep_guest_address)
+        remove_node(address);
+    return g_strstrip(vfp_xml_to_string(copy));
+}
+
+/* The vfpool element of the metadata, for virDomainSetMetadata(); NULL when there is none. */
+char *
+vfp_domain_metadata_to_string(const VfpDomain *domain)
+{
+    xmlNode *vfpool = find_metadata(xmlDocGetRootElement(domain->doc));
+
+    return vfpool ? node_to_string(vfpool) : NULL;
+}
+
+static xmlNode *
+find_metadata_child(xmlNode *vfpool, const char *name, const char *alias)
+{
+    for (xmlNode *node = vfpool ? vfpool->children : NULL; node; node = node->next) {
+        g_autofree char *value = NULL;
+
+        if (!vfp_xml_is_element(node, VFP_DOMAIN_NS, name))
+            continue;
+        value = vfp_xml_get_prop(node, "alias");
+        if (g_strcmp0(value, alias) == 0)
+            return node;
+    }
+    return NULL;
+}
+
+/* Reparses the edited document, so the requests and reservations follow it. */
+static gboolean
+domain_reload(VfpDomain *domain, GError **error)
+{
+    g_autofree char *xml = vfp_domain_to_string(domain);
+    g_autoptr(VfpDomain) fresh = vfp_domain_parse(xml, strlen(xml), error);
+
+    if (!fresh)
+        return FALSE;
+    domain_free_contents(domain);
+    *domain = *fresh;
+    g_free(g_steal_pointer(&fresh));
+    return TRUE;
+}
+
+/* Points the device and the reservation of one request at ASSIGNMENT's VF, leaving the
+ * others as they are. */
+gboolean
+vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *devices = vfp_xml_first_child(root, NULL, "devices");
+    g_autoptr(GArray) assignments = g_array_new(FALSE, FALSE, sizeof(VfpAssignment));
+    g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
+
+    if (!find_metadata(root) || !devices) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s' has no vfpool metadata or no devices", domain->name);
+        return FALSE;
+    }
+    for (guint i = 0; i < domain->reservations->len; i++) {
+        const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
+        VfpAssignment other = {0};
+
+        for (guint j = 0; j < domain->requests->len; j++) {
+            const VfpRequest *request = g_ptr_array_index(domain->requests, j);
+
+            if (g_str_equal(request->alias, reservation->alias) &&
+                !g_str_equal(request->alias, assignment->request->alias))
+                other.request = request;
+        }
+        if (!other.request)
+            continue;
+        /* write_reservations() frees the reservations these point into. */
+        other.address = g_strdup(reservation->address);
+        other.pf = g_strdup(reservation->pf);
+        g_ptr_array_add(kept, (char *)other.address);
+        g_ptr_array_add(kept, (char *)other.pf);
+        other.index = reservation->index;
+        g_array_append_val(assignments, other);
+    }
+    g_array_append_val(assignments, *assignment);
+    if (!apply_device(domain, devices, assignment, error))
+        return FALSE;
+    write_reservations(domain, (const VfpAssignment *)assignments->data, assignments->len);
+    return domain_reload(domain, error);
+}
+
+/* Makes the request ALIAS draw from POOL. */
+gboolean
+vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool,
+                            GError **error)
+{
+    xmlNode *request = find_metadata_child(find_metadata(xmlDocGetRootElement(domain->doc)),
+                                           "vf", alias);
+
+    if (!request) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' has no vfpool:vf request '%s'", domain->name, alias);
+        return FALSE;
+    }
+    xmlSetProp(request, (const xmlChar *)"pool", (const xmlChar *)pool);
+    return domain_reload(domain, error);
+}
+
+/* Removes the request ALIAS, its reservation and its device. */
+gboolean
+vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *vfpool = find_metadata(root);
+    xmlNode *node;
+
+    if ((node = find_metadata_child(vfpool, "vf", alias)))
+        remove_node(node);
+    if ((node = find_metadata_child(vfpool, "reservation", alias)))
+        remove_node(node);
+    if ((node = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias)))
+        remove_node(node);
+    return domain_reload(domain, error);
+}
+
+/* Copies the request ALIAS of FROM into DOMAIN's metadata (created if needed); the device
+ * and the reservation follow with vfp_domain_set_reservation(). */
+gboolean
+vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias,
+                       GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+    xmlNode *request = find_metadata_child(find_metadata(xmlDocGetRootElement(from->doc)), "vf",
+                                           alias);
+    xmlNode *vfpool = find_metadata(root);
+    g_autofree char *snippet = NULL;
+    xmlNode *metadata;
+
+    if (!request) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' has no vfpool:vf request '%s'", from->name, alias);
+        return FALSE;
+    }
+    if (!vfpool) {
+        metadata = vfp_xml_first_child(root, NULL, "metadata");
+        if (!metadata)
+            metadata = insert_snippet(root, vfp_xml_first_child(root, NULL, "memory"),
+                                      "<metadata>\n</metadata>");
+        vfpool = insert_snippet(metadata, NULL,
+                                "<" VFP_DOMAIN_NS_PREFIX ":vfpool xmlns:" VFP_DOMAIN_NS_PREFIX
+                                "='" VFP_DOMAIN_NS "'>\n</" VFP_DOMAIN_NS_PREFIX ":vfpool>");
+    }
+    snippet = node_to_string(request);
+    /* The copy declares the namespace itself; the prefix is the one FROM used. */
+    if (!vfpool || !insert_snippet(vfpool, NULL, snippet)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                    "domain '%s': cannot add vfpool:vf request '%s'", domain->name, alias);
+        return FALSE;
+    }
+    return domain_reload(domain, error);
 }

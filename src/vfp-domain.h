@@ -62,11 +62,24 @@ VfpDomain *vfp_domain_parse_file(const char *path, GError **error);
 const char *vfp_domain_key(const VfpDomain *domain);
 int vfp_domain_request_numa(const VfpDomain *domain, const VfpRequest *request);
 gboolean vfp_domain_numa_allows(const VfpDomain *domain, const VfpRequest *request, int node);
+const VfpRequest *vfp_domain_find_request(const VfpDomain *domain, const char *alias);
 VfpReservation *vfp_domain_find_reservation(const VfpDomain *domain, const char *alias);
 
 GPtrArray *vfp_domain_pci_sources(const VfpDomain *domain);
 void vfp_domain_get_device(const VfpDomain *domain, const char *alias, VfpDeviceInfo *info);
+void vfp_device_info_from_xml(const char *xml, VfpDeviceInfo *info);
 void vfp_domain_clear_reservations(VfpDomain *domain);
 gboolean vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
                           GError **error);
 char *vfp_domain_to_string(const VfpDomain *domain);
+
+char *vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
+                                  gboolean keep_guest_address);
+char *vfp_domain_metadata_to_string(const VfpDomain *domain);
+gboolean vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment,
+                                    GError **error);
+gboolean vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool,
+                                     GError **error);
+gboolean vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error);
+gboolean vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias,
+                                GError **error);

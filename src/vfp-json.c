@@ -1,4 +1,4 @@
-/* Adding members to a JSON object under construction. */
+/* Adding members to a JSON object under construction, and reading them back. */
 #include "config.h"
 
 #include "vfp-json.h"
@@ -19,4 +19,26 @@ vfp_json_add_int(JsonBuilder *builder, const char *name, gint64 value)
 {
     json_builder_set_member_name(builder, name);
     json_builder_add_int_value(builder, value);
+}
+
+/* NULL when NAME is missing or not a string. */
+const char *
+vfp_json_get_string(JsonObject *object, const char *name)
+{
+    JsonNode *node = json_object_get_member(object, name);
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(node);
+}
+
+gboolean
+vfp_json_get_int(JsonObject *object, const char *name, gint64 *value)
+{
+    JsonNode *node = json_object_get_member(object, name);
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return FALSE;
+    *value = json_node_get_int(node);
+    return TRUE;
 }

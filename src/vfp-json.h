@@ -1,7 +1,9 @@
-/* Small json-glib helpers shared by the ledger and the reports. */
+/* Small json-glib helpers shared by the ledger, the operation journal and the reports. */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
 void vfp_json_add_string(JsonBuilder *builder, const char *name, const char *value);
 void vfp_json_add_int(JsonBuilder *builder, const char *name, gint64 value);
+const char *vfp_json_get_string(JsonObject *object, const char *name);
+gboolean vfp_json_get_int(JsonObject *object, const char *name, gint64 *value);

@@ -86,33 +86,12 @@ vfp_ledger_get_claims(const VfpLedger *ledger)
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-static const char *
-member_string(JsonObject *object, const char *name)
-{
-    JsonNode *node = json_object_get_member(object, name);
-
-    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(node);
-}
-
-static gboolean
-member_int(JsonObject *object, const char *name, gint64 *value)
-{
-    JsonNode *node = json_object_get_member(object, name);
-
-    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
-        return FALSE;
-    *value = json_node_get_int(node);
-    return TRUE;
-}
-
 static gint64
 member_int_or(JsonObject *object, const char *name, gint64 fallback)
 {
     gint64 value;
 
-    return member_int(object, name, &value) ? value : fallback;
+    return vfp_json_get_int(object, name, &value) ? value : fallback;
 }
 
 static void
@@ -121,15 +100,15 @@ read_saved(VfpClaim *claim, JsonObject *saved)
     const char *text;
 
     claim->has_saved = TRUE;
-    claim->saved_driver = g_strdup(member_string(saved, "driver"));
-    claim->saved.mac = g_strdup(member_string(saved, "mac"));
+    claim->saved_driver = g_strdup(vfp_json_get_string(saved, "driver"));
+    claim->saved.mac = g_strdup(vfp_json_get_string(saved, "mac"));
     claim->saved.vlan = member_int_or(saved, "vlan", -1);
     claim->saved.vlan_qos = member_int_or(saved, "qos", -1);
-    if ((text = member_string(saved, "spoofchk")))
+    if ((text = vfp_json_get_string(saved, "spoofchk")))
         vfp_tristate_parse(text, &claim->saved.spoofchk);
-    if ((text = member_string(saved, "trust")))
+    if ((text = vfp_json_get_string(saved, "trust")))
         vfp_tristate_parse(text, &claim->saved.trust);
-    if ((text = member_string(saved, "link-state")))
+    if ((text = vfp_json_get_string(saved, "link-state")))
         vfp_link_state_parse(text, &claim->saved.link_state);
     claim->saved.min_tx_rate = member_int_or(saved, "min-tx-rate", -1);
     claim->saved.max_tx_rate = member_int_or(saved, "max-tx-rate", -1);
@@ -146,20 +125,20 @@ read_claim(JsonNode *node)
     if (!JSON_NODE_HOLDS_OBJECT(node))
         return NULL;
     object = json_node_get_object(node);
-    claim->address = g_strdup(member_string(object, "address"));
-    claim->pf = g_strdup(member_string(object, "pf"));
-    claim->pool = g_strdup(member_string(object, "pool"));
-    claim->domain = g_strdup(member_string(object, "domain"));
-    claim->uuid = g_strdup(member_string(object, "uuid"));
-    claim->alias = g_strdup(member_string(object, "alias"));
-    claim->step = g_strdup(member_string(object, "step"));
-    if (!claim->address || !claim->domain || !claim->uuid || !member_int(object, "index", &index) ||
-        !member_int(object, "time", &claim->time) || !member_int(object, "pid", &claim->pid))
+    claim->address = g_strdup(vfp_json_get_string(object, "address"));
+    claim->pf = g_strdup(vfp_json_get_string(object, "pf"));
+    claim->pool = g_strdup(vfp_json_get_string(object, "pool"));
+    claim->domain = g_strdup(vfp_json_get_string(object, "domain"));
+    claim->uuid = g_strdup(vfp_json_get_string(object, "uuid"));
+    claim->alias = g_strdup(vfp_json_get_string(object, "alias"));
+    claim->step = g_strdup(vfp_json_get_string(object, "step"));
+    if (!claim->address || !claim->domain || !claim->uuid || !vfp_json_get_int(object, "index", &index) ||
+        !vfp_json_get_int(object, "time", &claim->time) || !vfp_json_get_int(object, "pid", &claim->pid))
         return NULL;
     claim->index = index;
     claim->pending = json_object_get_boolean_member_with_default(object, "pending", FALSE);
     claim->applied = member_int_or(object, "applied", 0);
-    claim->bound_driver = g_strdup(member_string(object, "bound-driver"));
+    claim->bound_driver = g_strdup(vfp_json_get_string(object, "bound-driver"));
     saved = json_object_get_member(object, "saved");
     if (saved && JSON_NODE_HOLDS_OBJECT(saved))
         read_saved(claim, json_node_get_object(saved));
@@ -182,7 +161,7 @@ ledger_load(VfpLedger *ledger, GError **error)
     if (!json_parser_get_root(parser) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         goto corrupt;
     root = json_node_get_object(json_parser_get_root(parser));
-    if (!member_int(root, "version", &version))
+    if (!vfp_json_get_int(root, "version", &version))
         goto corrupt;
     if (version != VFP_LEDGER_VERSION) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,

@@ -11,6 +11,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-reassign.h"
 #include "vfp-reconcile.h"
 #include "vfp-report.h"
 
@@ -20,6 +21,11 @@ static gboolean opt_json;
 static gboolean opt_dry_run;
 static char *opt_xml;
 static char *opt_connect;
+static char *opt_from;
+static char *opt_to;
+static char *opt_vf;
+static char *opt_pool;
+static gboolean opt_pause;
 
 static const GOptionEntry common_options[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL},
@@ -27,6 +33,13 @@ static const GOptionEntry common_options[] = {
     {"connect", 'c', 0, G_OPTION_ARG_STRING, &opt_connect,
      "libvirt URI, as for virsh (default qemu:///system)", "URI"},
     {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &opt_dry_run, "Report only, change nothing", NULL},
+    {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "move: the running domain giving the VF",
+     "DOMAIN"},
+    {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "move: the running domain getting it", "DOMAIN"},
+    {"vf", 0, 0, G_OPTION_ARG_STRING, &opt_vf, "reassign: this VF", "BDF"},
+    {"pool", 0, 0, G_OPTION_ARG_STRING, &opt_pool, "reassign: a VF of this pool", "POOL"},
+    {"pause", 0, 0, G_OPTION_ARG_NONE, &opt_pause,
+     "resize: unplug VFs in use, pause their guests around the change", NULL},
     {NULL},
 };
 
@@ -34,7 +47,8 @@ static const GOptionEntry common_options[] = {
 typedef struct {
     VfpSelectContext *context;
     virConnectPtr conn; /* NULL for offline runs */
-    const char *argument; /* DOMAIN or FILE */
+    const char *argument;  /* DOMAIN, FILE, ALIAS or PF */
+    const char *argument2; /* reassign's ALIAS, resize's COUNT */
 } Cli;
 
 typedef enum {
@@ -43,6 +57,9 @@ typedef enum {
     ARG_DOMAIN,        /* DOMAIN */
     ARG_DOMAIN_OR_XML, /* DOMAIN, or --xml FILE offline */
     ARG_FILE,          /* FILE */
+    ARG_ALIAS,         /* ALIAS --from DOMAIN --to DOMAIN */
+    ARG_DOMAIN_ALIAS,  /* DOMAIN ALIAS */
+    ARG_PF_COUNT,      /* PF COUNT */
 } ArgumentKind;
 
 typedef enum {
@@ -248,9 +265,65 @@ run_release(Cli *cli, GError **error)
 }
 
 static int
+print_reassign_report(const VfpReassignReport *report, gboolean ok)
+{
+    for (guint i = 0; i < report->changes->len; i++)
+        printf("%s\n", (char *)g_ptr_array_index(report->changes, i));
+    for (guint i = 0; i < report->paused->len; i++) {
+        const VfpPauseWindow *window = g_ptr_array_index(report->paused, i);
+
+        printf("domain '%s' was paused for %.3f s\n", window->domain, window->usec / 1e6);
+    }
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* An operation a dead vfpool left half-done comes first: it may hold guests paused. */
+static int
 run_reconcile(Cli *cli, GError **error)
 {
+    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    gboolean recovered = vfp_reassign_recover(cli->conn, opt_dry_run, report, error);
+
+    print_reassign_report(report, recovered);
+    if (!recovered)
+        return EXIT_FAILURE;
     return vfp_reconcile(cli->conn, opt_dry_run, error) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int
+run_move(Cli *cli, GError **error)
+{
+    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+
+    return print_reassign_report(
+        report, vfp_reassign_move(cli->conn, cli->argument, opt_from, opt_to, report, error));
+}
+
+static int
+run_reassign(Cli *cli, GError **error)
+{
+    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+
+    return print_reassign_report(report, vfp_reassign_swap(cli->conn, cli->argument,
+                                                           cli->argument2, opt_vf, opt_pool,
+                                                           report, error));
+}
+
+static int
+run_resize(Cli *cli, GError **error)
+{
+    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    char *end = NULL;
+    guint64 count = g_ascii_strtoull(cli->argument2, &end, 10);
+
+    if (!*cli->argument2 || *end || count > G_MAXUINT16) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "PF %s: '%s' is not a VF count; give a number such as 4", cli->argument,
+                    cli->argument2);
+        return EXIT_USAGE;
+    }
+    return print_reassign_report(report, vfp_reassign_resize(cli->conn, cli->argument, count,
+                                                             opt_pause, report, error));
 }
 
 static const Command commands[] = {
@@ -271,17 +344,30 @@ static const Command commands[] = {
      LIBVIRT_REQUIRED, run_release},
     {"reconcile", "[--dry-run]", "Repair ledger, reservations and VFs against running domains",
      ARG_NONE, FALSE, LIBVIRT_REQUIRED, run_reconcile},
+    {"move", "ALIAS --from DOM --to DOM", "Move a VF between running domains", ARG_ALIAS,
+     FALSE, LIBVIRT_REQUIRED, run_move},
+    {"reassign", "DOMAIN ALIAS [--vf BDF|--pool POOL]",
+     "Give a running domain's VF request another VF", ARG_DOMAIN_ALIAS, FALSE,
+     LIBVIRT_REQUIRED, run_reassign},
+    {"resize", "PF COUNT [--pause]", "Change a PF's VF count (--pause: with VFs in use)",
+     ARG_PF_COUNT, FALSE, LIBVIRT_REQUIRED, run_resize},
 };
 
 static void
 print_usage(FILE *out)
 {
     fprintf(out, "Usage: vfpool COMMAND [OPTIONS]\n\nCommands:\n");
-    for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
-                commands[i].summary);
+    for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (strlen(commands[i].usage) > 18)
+            fprintf(out, "  %-9s %s\n  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
+                    "", "", commands[i].summary);
+        else
+            fprintf(out, "  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
+                    commands[i].summary);
+    }
     fprintf(out, "\nOptions: --json (pools, status, explain), --connect URI (as for virsh),\n"
-                 "--dry-run (reconcile). 'man vfpool' has the details.\n");
+                 "--dry-run (reconcile), --from/--to (move), --vf/--pool (reassign),\n"
+                 "--pause (resize). 'man vfpool' has the details.\n");
 }
 
 static const Command *
@@ -315,14 +401,39 @@ log_to_stderr(const char *domain, GLogLevelFlags level, const char *message, gpo
 static char *
 check_arguments(const Command *command, int argc, char **argv)
 {
-    gboolean want_positional = command->argument == ARG_DOMAIN ||
-                               command->argument == ARG_FILE ||
-                               (command->argument == ARG_DOMAIN_OR_XML && !opt_xml);
+    int positional = 0;
 
-    if (argc > (want_positional ? 2 : 1))
-        return g_strdup_printf("unexpected argument '%s'", argv[want_positional ? 2 : 1]);
-    if (want_positional && argc < 2)
+    switch (command->argument) {
+    case ARG_DOMAIN:
+    case ARG_FILE:
+    case ARG_ALIAS:
+        positional = 1;
+        break;
+    case ARG_DOMAIN_OR_XML:
+        positional = opt_xml ? 0 : 1;
+        break;
+    case ARG_DOMAIN_ALIAS:
+    case ARG_PF_COUNT:
+        positional = 2;
+        break;
+    case ARG_NONE:
+    case ARG_XML:
+        break;
+    }
+    if (argc > positional + 1)
+        return g_strdup_printf("unexpected argument '%s'", argv[positional + 1]);
+    if (argc < positional + 1)
         return g_strdup_printf("'vfpool %s' needs %s", command->name, command->usage);
+    if ((opt_from || opt_to) && command->run != run_move)
+        return g_strdup("--from and --to are only for move");
+    if (command->run == run_move && (!opt_from || !opt_to))
+        return g_strdup("'vfpool move' needs --from DOMAIN and --to DOMAIN");
+    if ((opt_vf || opt_pool) && command->run != run_reassign)
+        return g_strdup("--vf and --pool are only for reassign");
+    if (opt_vf && opt_pool)
+        return g_strdup("give reassign either --vf or --pool, not both");
+    if (opt_pause && command->run != run_resize)
+        return g_strdup("--pause is only for resize");
     if (command->argument == ARG_XML && !opt_xml)
         return g_strdup_printf("'vfpool %s' needs --xml FILE", command->name);
     if (opt_xml && command->argument != ARG_XML && command->argument != ARG_DOMAIN_OR_XML)
@@ -347,7 +458,7 @@ main(int argc, char **argv)
     g_autofree char *parameter = NULL;
     g_autofree char *problem = NULL;
     VfpSelectContext context = {0};
-    Cli cli = {&context, NULL, NULL};
+    Cli cli = {&context, NULL, NULL, NULL};
     const Command *command;
     gboolean online;
     int rc;
@@ -383,6 +494,7 @@ main(int argc, char **argv)
     if ((problem = check_arguments(command, argc, argv)))
         return usage_error(problem);
     cli.argument = argc > 1 ? argv[1] : NULL;
+    cli.argument2 = argc > 2 ? argv[2] : NULL;
 
     online = command->libvirt == LIBVIRT_REQUIRED && !opt_xml;
     /* Offline forms still avoid VFs that libvirt's domains reserve or use, when it answers. */
@@ -415,5 +527,9 @@ main(int argc, char **argv)
         fprintf(stderr, "vfpool: %s\n", error->message);
     g_free(opt_xml);
     g_free(opt_connect);
+    g_free(opt_from);
+    g_free(opt_to);
+    g_free(opt_vf);
+    g_free(opt_pool);
     return rc;
 }

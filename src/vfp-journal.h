@@ -1,0 +1,53 @@
+/* The operation journal: the steps of a running vfpool move/reassign/resize and which are
+ * done, in $VFPOOL_STATE_DIR/operation.json, so that an operation whose process died can be
+ * finished by 'vfpool reconcile': devices plugged back, guests resumed, never left paused. */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+    VFP_STEP_UNPLUG, /* take the device out of the running domain, give its VF back */
+    VFP_STEP_PLUG,   /* take the VF for the domain's request, plug the device in */
+} VfpStepKind;
+
+typedef enum {
+    VFP_STEP_TODO,
+    VFP_STEP_DONE,
+    VFP_STEP_UNDONE, /* an unplug undone: the original device is back */
+} VfpStepState;
+
+typedef struct {
+    VfpStepKind kind;
+    VfpStepState state;
+    char *domain;
+    char *uuid;
+    char *alias;
+    char *address;      /* the VF */
+    char *device_xml;   /* UNPLUG: the device as it was; PLUG: the device to plug */
+    char *metadata_xml; /* UNPLUG: the vfpool metadata as it was; PLUG: as it will be */
+} VfpStep;
+
+typedef struct {
+    char *operation; /* the command, for messages */
+    gint64 pid;
+    gint64 started;
+    char *resize_pf;  /* PF whose VF count changes between unplugs and plugs, or NULL */
+    guint resize_count;
+    gboolean resized;
+    GPtrArray *steps;  /* VfpStep * */
+    GPtrArray *paused; /* char *: domains the operation suspended and has not resumed */
+} VfpJournal;
+
+VfpJournal *vfp_journal_new(const char *operation);
+void vfp_journal_free(VfpJournal *journal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpJournal, vfp_journal_free)
+
+VfpStep *vfp_journal_add_step(VfpJournal *journal, VfpStepKind kind, const char *domain,
+                              const char *uuid, const char *alias, const char *address,
+                              const char *device_xml, const char *metadata_xml);
+const char *vfp_step_kind_to_string(VfpStepKind kind);
+
+char *vfp_journal_path(void);
+gboolean vfp_journal_save(const VfpJournal *journal, GError **error);
+VfpJournal *vfp_journal_load(gboolean *found, GError **error);
+gboolean vfp_journal_remove(GError **error);
