@@ -246,12 +246,10 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    if (present && op->recovering) {
-        step->state = VFP_STEP_UNDONE; /* the process died before unplugging it */
-        return save(op, error);
-    }
     if (present) {
-        if (virDomainDetachDeviceFlags(dom, step->device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        /* Recovering, the dead process may have asked already: then the guest is on it. */
+        if (virDomainDetachDeviceFlags(dom, step->device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0 &&
+            !op->recovering) {
             g_autofree char *what = g_strdup_printf("cannot hot-unplug device '%s'", step->alias);
 
             set_libvirt_error(error, step->domain, what);

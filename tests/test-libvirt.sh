@@ -211,6 +211,40 @@ tap_check "reconcile gives back a VF left on vfio-pci" \
 "$vfpool" reconcile >"$tmp/out" 2>&1
 tap_check "a second reconcile finds nothing (but the VF the fake kernel did not unbind)" \
     grep -q "reconcile: 1 repair" "$tmp/out"
+# move, reassign and resize refuse what they cannot do, before touching anything.
+"$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
+rc=$?
+tap_check "resize refuses while a running domain holds a VF of the PF, and names it" \
+    sh -c "[ $rc = 1 ] && grep -q \"^vfpool: PF 0000:af:00.0: VFs in use by running domains: 0000:b0:10.2 (domain 'holder2'); stop them, or add --pause\" '$tmp/out'"
+"$vfpool" resize 0000:af:00.0 1 --pause >"$tmp/out" 2>&1
+rc=$?
+tap_check "resize --pause refuses to remove a VF in use" \
+    sh -c "[ $rc = 1 ] && grep -q 'held by domain .holder2. and would not exist with 1 VFs' '$tmp/out'"
+"$vfpool" move ua-vfpool-net0 --from holder2 --to dupa >"$tmp/out" 2>&1
+rc=$?
+tap_check "move refuses a target that is not running" \
+    sh -c "[ $rc = 1 ] && grep -q \"^vfpool: domain 'dupa' is not running\" '$tmp/out'"
+tap_check "no operation journal after refusals" test ! -e "$tmp/state/operation.json"
+
+# An operation whose process died left a guest paused: reconcile resumes it.
+virsh suspend holder2 >/dev/null
+printf '{"operation": "move ua-x --from holder2 --to dupa", "pid": 1, "started": 1, "steps": [], "paused": ["holder2"]}' \
+    >"$tmp/state/operation.json"
+"$vfpool" reassign holder2 ua-vfpool-net0 >"$tmp/out" 2>&1
+tap_check "a new operation is refused while an interrupted one is not finished" \
+    grep -q "^vfpool: an interrupted operation (move ua-x --from holder2 --to dupa) is not finished; run 'vfpool reconcile' first" "$tmp/out"
+"$vfpool" reconcile --dry-run >"$tmp/out" 2>&1
+tap_check "reconcile --dry-run only says it would finish it" \
+    sh -c "grep -q 'would finish the interrupted operation' '$tmp/out' && virsh domstate holder2 | grep -q paused"
+"$vfpool" reconcile >"$tmp/out" 2>&1
+tap_check "reconcile resumes the guest the dead operation paused and drops the journal" \
+    sh -c "grep -q \"domain 'holder2': resumed\" '$tmp/out' && virsh domstate holder2 | grep -q running && test ! -e '$tmp/state/operation.json'"
+echo 'not json' >"$tmp/state/operation.json"
+"$vfpool" reconcile >"$tmp/out" 2>&1
+rc=$?
+tap_check "an unreadable journal is one error line, and reconcile stops there" \
+    sh -c "[ $rc = 1 ] && [ \$(grep -c . '$tmp/out') = 1 ] && grep -q '^vfpool: the operation journal .* is unreadable' '$tmp/out'"
+rm -f "$tmp/state/operation.json"
 virsh destroy holder2 >/dev/null 2>&1
 
 tap_done
