@@ -748,13 +748,50 @@ vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
     return g_strstrip(vfp_xml_to_string(copy));
 }
 
-/* The vfpool element of the metadata, for virDomainSetMetadata(); NULL when there is none. */
+/* Puts NODE and its descendants in the vfpool namespace into NS, and drops the prefixed
+ * declarations of that namespace. */
+static void
+use_default_namespace(xmlNode *node, xmlNs *ns)
+{
+    xmlNs **link = &node->nsDef;
+
+    if (node->ns && g_strcmp0((const char *)node->ns->href, VFP_DOMAIN_NS) == 0)
+        node->ns = ns;
+    /* Children first: they may point at this node's declarations. */
+    for (xmlNode *child = node->children; child; child = child->next) {
+        if (child->type == XML_ELEMENT_NODE)
+            use_default_namespace(child, ns);
+    }
+    while (*link) {
+        xmlNs *def = *link;
+
+        if (def != ns && g_strcmp0((const char *)def->href, VFP_DOMAIN_NS) == 0) {
+            *link = def->next;
+            def->next = NULL;
+            xmlFreeNs(def);
+        } else {
+            link = &def->next;
+        }
+    }
+}
+
+/* The vfpool element of the metadata, for virDomainSetMetadata(); NULL when there is none.
+ * libvirt declares the vfpool: prefix on the element itself and refuses one declared
+ * already, so the namespace is given as the default one, which the children keep. */
 char *
 vfp_domain_metadata_to_string(const VfpDomain *domain)
 {
     xmlNode *vfpool = find_metadata(xmlDocGetRootElement(domain->doc));
+    g_autoptr(xmlDoc) copy = NULL;
+    xmlNode *root;
 
-    return vfpool ? node_to_string(vfpool) : NULL;
+    if (!vfpool)
+        return NULL;
+    copy = xmlNewDoc((const xmlChar *)"1.0");
+    root = xmlDocCopyNode(vfpool, copy, 1);
+    xmlDocSetRootElement(copy, root);
+    use_default_namespace(root, xmlNewNs(root, (const xmlChar *)VFP_DOMAIN_NS, NULL));
+    return g_strstrip(vfp_xml_to_string(copy));
 }
 
 static xmlNode *
@@ -806,14 +843,8 @@ vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, G
         const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
         VfpAssignment other = {0};
 
-        for (guint j = 0; j < domain->requests->len; j++) {
-            const VfpRequest *request = g_ptr_array_index(domain->requests, j);
-
-            if (g_str_equal(request->alias, reservation->alias) &&
-                !g_str_equal(request->alias, assignment->request->alias))
-                other.request = request;
-        }
-        if (!other.request)
+        if (g_str_equal(reservation->alias, assignment->request->alias) ||
+            !(other.request = vfp_domain_find_request(domain, reservation->alias)))
             continue;
         /* write_reservations() frees the reservations these point into. */
         other.address = g_strdup(reservation->address);

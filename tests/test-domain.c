@@ -98,6 +98,72 @@ test_bad_input(void)
                "nodeset");
 }
 
+/* What hot-plug edits: moving a request to a domain without vfpool metadata, pointing it at
+ * another VF, the device and metadata handed to libvirt, and removing it again. */
+static void
+test_edit_requests(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) from = parse(
+        "<domain><name>a</name><metadata><v:vfpool " NS ">"
+        "<v:vf alias='ua-net' pool='p' mac='52:54:00:aa:00:01' vlan='7'/>"
+        "<v:reservation alias='ua-net' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
+        "</v:vfpool></metadata><devices>"
+        "<interface type='hostdev' managed='yes'><mac address='52:54:00:aa:00:01'/>"
+        "<source><address type='pci' domain='0x0000' bus='0x3c' slot='0x10' function='0x0'/>"
+        "</source><alias name='ua-net'/>"
+        "<address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>"
+        "</interface></devices></domain>",
+        &error);
+    g_autoptr(VfpDomain) to = parse("<domain><name>b</name><memory>1</memory><devices/></domain>",
+                                    &error);
+    g_auto(VfpDeviceInfo) device = {0};
+    g_autofree char *with_address = NULL;
+    g_autofree char *without_address = NULL;
+    g_autofree char *metadata = NULL;
+    VfpAssignment assignment = {0};
+
+    g_assert_no_error(error);
+    with_address = vfp_domain_device_to_string(from, "ua-net", TRUE);
+    without_address = vfp_domain_device_to_string(from, "ua-net", FALSE);
+    g_assert_nonnull(strstr(with_address, "bus=\"0x07\""));
+    g_assert_null(strstr(without_address, "bus=\"0x07\""));
+    g_assert_nonnull(strstr(without_address, "bus=\"0x3c\""));
+    vfp_device_info_from_xml(without_address, &device);
+    g_assert_true(device.found && device.network && device.managed);
+    g_assert_cmpstr(device.address, ==, "0000:3c:10.0");
+
+    g_assert_true(vfp_domain_add_request(to, from, "ua-net", &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(vfp_domain_find_request(to, "ua-net"));
+    assignment = (VfpAssignment){vfp_domain_find_request(to, "ua-net"), "0000:3c:10.2",
+                                 "0000:3b:00.0", 1, TRUE, TRUE};
+    g_assert_true(vfp_domain_set_reservation(to, &assignment, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(vfp_domain_find_reservation(to, "ua-net")->address, ==, "0000:3c:10.2");
+    vfp_device_info_clear(&device);
+    vfp_domain_get_device(to, "ua-net", &device);
+    g_assert_cmpstr(device.address, ==, "0000:3c:10.2");
+
+    /* libvirt adds the vfpool: prefix itself and refuses a declared one. */
+    metadata = vfp_domain_metadata_to_string(to);
+    g_assert_true(g_str_has_prefix(metadata, "<vfpool xmlns=\"http://vfpool.org/xmlns/libvirt/domain/1.0\">"));
+    g_assert_null(strstr(metadata, "xmlns:"));
+    g_assert_nonnull(strstr(metadata, "<reservation alias=\"ua-net\" address=\"0000:3c:10.2\""));
+
+    g_assert_true(vfp_domain_set_request_pool(to, "ua-net", "q", &error));
+    g_assert_cmpstr(vfp_domain_find_request(to, "ua-net")->pool, ==, "q");
+    g_assert_true(vfp_domain_remove_request(from, "ua-net", &error));
+    g_assert_no_error(error);
+    g_assert_null(vfp_domain_find_request(from, "ua-net"));
+    g_assert_null(vfp_domain_find_reservation(from, "ua-net"));
+    vfp_device_info_clear(&device);
+    vfp_domain_get_device(from, "ua-net", &device);
+    g_assert_false(device.found);
+    g_assert_false(vfp_domain_add_request(to, from, "ua-net", &error));
+    g_assert_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -105,5 +171,6 @@ main(int argc, char **argv)
     g_test_add_func("/domain/requests", test_requests);
     g_test_add_func("/domain/plain", test_plain_domain);
     g_test_add_func("/domain/bad", test_bad_input);
+    g_test_add_func("/domain/edit", test_edit_requests);
     return g_test_run();
 }
