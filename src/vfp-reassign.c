@@ -277,23 +277,27 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
      const char *device, const char *address, GError **error)
 {
     g_autoptr(VirDomain) dom = lookup_running(op, name, error);
+    g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
+    g_autofree char *metadata_before = before ? vfp_domain_metadata_to_string(before) : NULL;
     g_autoptr(VfpDomain) live = NULL;
     g_autoptr(GError) local = NULL;
-    gboolean present;
+    gboolean taken = FALSE;
 
-    if (!dom || !set_live_metadata(dom, name, metadata, error) ||
-        !(live = vfp_libvirt_load(dom, FALSE, error)) ||
-        !take(live, alias, device, "hotplug", error))
+    if (!before || !set_live_metadata(dom, name, metadata, error))
         return FALSE;
-    present = has_device(dom, alias, &local);
-    if (!local && !present &&
+    if ((live = vfp_libvirt_load(dom, FALSE, &local)) &&
+        (taken = take(live, alias, device, "hotplug", &local)) &&
+        !has_device(dom, alias, &local) && !local &&
         virDomainAttachDeviceFlags(dom, device, VIR_DOMAIN_AFFECT_LIVE) < 0) {
         g_autofree char *what = g_strdup_printf("cannot hot-plug VF %s as '%s'", address, alias);
 
         set_libvirt_error(&local, name, what);
     }
     if (local) {
-        give_back(name, vfp_domain_key(live), address);
+        /* As it was: no claim, and metadata that does not reserve the VF. */
+        if (taken)
+            give_back(name, vfp_domain_key(live), address);
+        set_live_metadata(dom, name, metadata_before, NULL);
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
@@ -729,8 +733,15 @@ choose_other_vf(virConnectPtr conn, VfpDomain *live, const char *alias, const ch
 
     if (!pools)
         return FALSE;
-    /* Anything but what it has now. */
-    g_hash_table_insert(reserved, g_strdup(current->address), g_strdup(live->name));
+    if (g_strcmp0(vf, current->address) == 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': VF %s already serves '%s'; name another VF or leave --vf out",
+                    live->name, vf, alias);
+        return FALSE;
+    }
+    /* Anything but what it has now (selection ignores a domain's own reservations). */
+    g_hash_table_insert(reserved, g_strdup(current->address),
+                        g_strdup_printf("%s, as its current VF", live->name));
     if (vf) {
         g_auto(VfpDeviceInfo) device = {0};
         VfpReservation wanted = {(char *)alias, (char *)vf, NULL, 0};
