@@ -109,6 +109,8 @@ journal_to_json(const VfpJournal *journal)
         vfp_json_add_string(builder, "address", step->address);
         vfp_json_add_string(builder, "device", step->device_xml);
         vfp_json_add_string(builder, "metadata", step->metadata_xml);
+        json_builder_set_member_name(builder, "in-place");
+        json_builder_add_boolean_value(builder, step->in_place);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -200,6 +202,7 @@ vfp_journal_load(gboolean *found, GError **error)
                                     vfp_json_get_string(object, "device"),
                                     vfp_json_get_string(object, "metadata"));
         step->state = state;
+        step->in_place = json_object_get_boolean_member_with_default(object, "in-place", FALSE);
     }
     array = json_object_get_array_member(root, "paused");
     for (guint i = 0; array && i < json_array_get_length(array); i++) {

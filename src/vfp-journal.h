@@ -25,6 +25,7 @@ typedef struct {
     char *address;      /* the VF */
     char *device_xml;   /* UNPLUG: the device as it was; PLUG: the device to plug */
     char *metadata_xml; /* UNPLUG: the vfpool metadata as it was; PLUG: as it will be */
+    gboolean in_place;  /* through the QEMU's VFIO pause/resume commands, not hot-plug */
 } VfpStep;
 
 typedef struct {

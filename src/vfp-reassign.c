@@ -3,22 +3,27 @@
  * With stock QEMU a VF leaves a running guest by PCIe hot-unplug, which the guest OS must
  * acknowledge, so unplugs run with the guest running; the guests that get a device are then
  * paused (QMP stop through virDomainSuspend) from before the host-side change (VF count, L2
- * settings, claim) until their devices are plugged back, and the pause window is reported. */
+ * settings, claim) until their devices are plugged back, and the pause window is reported.
+ * A QEMU offering VFIO pause/resume commands (named in vfpool.conf) lets resize keep the
+ * device in the guest instead: the guest is paused first, the device paused in place, the VF
+ * re-created and handed back to the same device. */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 #include <string.h>
 
+#include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-journal.h"
+#include "vfp-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-reassign.h"
 #include "vfp-select.h"
 #include "vfp-take.h"
+#include "vfp-vfio.h"
 #include "vfp-vfstate.h"
-
-/* How long a guest may take to acknowledge a hot-unplug (Linux pciehp alone waits 5 s). */
-#define UNPLUG_TIMEOUT_US (90 * G_USEC_PER_SEC)
 
 static void
 pause_window_free(VfpPauseWindow *window)
@@ -51,6 +56,7 @@ typedef struct {
     virConnectPtr conn;
     VfpJournal *journal;
     VfpReassignReport *report;
+    VfpConfig *config;
     GHashTable *paused_at; /* domain name -> monotonic time of its suspend, in µs */
     gboolean recovering;   /* finishing the journal of a process that died */
 } Operation;
@@ -200,12 +206,86 @@ fail:
     return FALSE;
 }
 
+/* ---- a QEMU's own VFIO pause/resume ------------------------------------------------------- */
+
+/* Runs {"execute": COMMAND, "arguments": {"id": ALIAS[, "host": HOST]}} in the domain's QEMU.
+ * libvirt names each device's QEMU id after its alias. */
+static gboolean
+qmp_device_command(virDomainPtr dom, const char *name, const char *command, const char *alias,
+                   const char *host, GError **error)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonGenerator) generator = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *request = NULL;
+    g_autofree char *reply = NULL;
+    JsonNode *reply_root;
+
+    json_builder_begin_object(builder);
+    vfp_json_add_string(builder, "execute", command);
+    json_builder_set_member_name(builder, "arguments");
+    json_builder_begin_object(builder);
+    vfp_json_add_string(builder, "id", alias);
+    if (host)
+        vfp_json_add_string(builder, "host", host);
+    json_builder_end_object(builder);
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    request = json_generator_to_data(generator, NULL);
+    if (virDomainQemuMonitorCommand(dom, request, &reply, 0) < 0) {
+        g_autofree char *what = g_strdup_printf("QMP %s for device '%s' failed", command, alias);
+
+        set_libvirt_error(error, name, what);
+        return FALSE;
+    }
+    if (json_parser_load_from_data(parser, reply, -1, NULL) &&
+        (reply_root = json_parser_get_root(parser)) && JSON_NODE_HOLDS_OBJECT(reply_root) &&
+        json_object_has_member(json_node_get_object(reply_root), "return"))
+        return TRUE;
+    g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                "domain '%s': QEMU refused %s for device '%s': %s; check vfio-pause-command and "
+                "vfio-resume-command in vfpool.conf",
+                name, command, alias, reply);
+    return FALSE;
+}
+
+/* Whether the domain's QEMU lists both configured VFIO commands in query-commands. */
+static gboolean
+qemu_has_vfio_pause(virConnectPtr conn, const char *name, const VfpConfig *config)
+{
+    g_autoptr(VirDomain) dom = virDomainLookupByName(conn, name);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *reply = NULL;
+    gboolean pause = FALSE, resume = FALSE;
+    JsonNode *root;
+    JsonArray *commands;
+
+    if (!config->vfio_pause_command || !dom ||
+        virDomainQemuMonitorCommand(dom, "{\"execute\": \"query-commands\"}", &reply, 0) < 0 ||
+        !json_parser_load_from_data(parser, reply, -1, NULL) ||
+        !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
+        !(commands = json_object_get_array_member(json_node_get_object(root), "return")))
+        return FALSE;
+    for (guint i = 0; i < json_array_get_length(commands); i++) {
+        JsonObject *command = json_array_get_object_element(commands, i);
+        const char *command_name = command ? vfp_json_get_string(command, "name") : NULL;
+
+        pause |= g_strcmp0(command_name, config->vfio_pause_command) == 0;
+        resume |= g_strcmp0(command_name, config->vfio_resume_command) == 0;
+    }
+    return pause && resume;
+}
+
 /* ---- the steps ------------------------------------------------------------------------------ */
 
+/* Linux pciehp alone waits 5 s after QEMU presses the slot's attention button. */
 static gboolean
-wait_unplugged(virDomainPtr dom, const char *name, const char *alias, GError **error)
+wait_unplugged(Operation *op, virDomainPtr dom, const char *name, const char *alias,
+               GError **error)
 {
-    gint64 deadline = g_get_monotonic_time() + UNPLUG_TIMEOUT_US;
+    gint64 deadline = g_get_monotonic_time() + op->config->unplug_timeout * G_USEC_PER_SEC;
 
     while (TRUE) {
         g_autoptr(GError) local = NULL;
@@ -219,9 +299,9 @@ wait_unplugged(virDomainPtr dom, const char *name, const char *alias, GError **e
             return TRUE;
         if (g_get_monotonic_time() > deadline) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                        "domain '%s': the guest did not release device '%s' within %d s; its OS "
+                        "domain '%s': the guest did not release device '%s' within %u s; its OS "
                         "must handle PCIe hot-unplug (is it booted?)",
-                        name, alias, (int)(UNPLUG_TIMEOUT_US / G_USEC_PER_SEC));
+                        name, alias, op->config->unplug_timeout);
             return FALSE;
         }
         g_usleep(100 * 1000);
@@ -241,6 +321,17 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
 
     if (!dom)
         return FALSE;
+    if (step->in_place) {
+        /* The guest keeps the device; QEMU lets go of the VF behind it. */
+        if (!qmp_device_command(dom, step->domain, op->config->vfio_pause_command, step->alias,
+                                NULL, error))
+            return FALSE;
+        give_back(step->domain, step->uuid, step->address);
+        note_change(op, "domain '%s': VFIO device '%s' paused in place (VF %s)", step->domain,
+                    step->alias, step->address);
+        step->state = VFP_STEP_DONE;
+        return save(op, error);
+    }
     present = has_device(dom, step->alias, &local);
     if (local) {
         g_propagate_error(error, g_steal_pointer(&local));
@@ -255,7 +346,7 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
             set_libvirt_error(error, step->domain, what);
             return FALSE;
         }
-        if (!wait_unplugged(dom, step->domain, step->alias, error))
+        if (!wait_unplugged(op, dom, step->domain, step->alias, error))
             return FALSE;
     }
     give_back(step->domain, step->uuid, step->address);
@@ -274,7 +365,7 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
 /* Writes METADATA into the running domain, takes the VF for its request and plugs DEVICE. */
 static gboolean
 plug(Operation *op, const char *name, const char *alias, const char *metadata,
-     const char *device, const char *address, GError **error)
+     const char *device, const char *address, gboolean in_place, GError **error)
 {
     g_autoptr(VirDomain) dom = lookup_running(op, name, error);
     g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
@@ -286,9 +377,15 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
     if (!before || !set_live_metadata(dom, name, metadata, error))
         return FALSE;
     if ((live = vfp_libvirt_load(dom, FALSE, &local)) &&
-        (taken = take(live, alias, device, "hotplug", &local)) &&
-        !has_device(dom, alias, &local) && !local &&
-        virDomainAttachDeviceFlags(dom, device, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        (taken = take(live, alias, device, "hotplug", &local)) && in_place) {
+        /* libvirt bound the VF at start; this one is new, and the device gets it as is. */
+        if (vfp_pci_bind_driver(address, "vfio-pci", &local) &&
+            qmp_device_command(dom, name, op->config->vfio_resume_command, alias, address,
+                               &local))
+            note_change(op, "domain '%s': VFIO device '%s' resumed on VF %s", name, alias,
+                        address);
+    } else if (live && taken && !has_device(dom, alias, &local) && !local &&
+               virDomainAttachDeviceFlags(dom, device, VIR_DOMAIN_AFFECT_LIVE) < 0) {
         g_autofree char *what = g_strdup_printf("cannot hot-plug VF %s as '%s'", address, alias);
 
         set_libvirt_error(&local, name, what);
@@ -301,7 +398,8 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    note_change(op, "domain '%s': plugged VF %s as '%s'", name, address, alias);
+    if (!in_place)
+        note_change(op, "domain '%s': plugged VF %s as '%s'", name, address, alias);
     return TRUE;
 }
 
@@ -309,7 +407,7 @@ static gboolean
 run_plug(Operation *op, VfpStep *step, GError **error)
 {
     if (!plug(op, step->domain, step->alias, step->metadata_xml, step->device_xml,
-              step->address, error))
+              step->address, step->in_place, error))
         return FALSE;
     step->state = VFP_STEP_DONE;
     return save(op, error);
@@ -329,7 +427,7 @@ undo_unplug(Operation *op, VfpStep *unplug)
             return;
     }
     if (!plug(op, unplug->domain, unplug->alias, unplug->metadata_xml, unplug->device_xml,
-              unplug->address, &error)) {
+              unplug->address, unplug->in_place, &error)) {
         g_warning("%s: could not give device '%s' (VF %s) back to domain '%s': %s",
                   op->journal->operation, unplug->alias, unplug->address, unplug->domain,
                   error->message);
@@ -541,7 +639,14 @@ operation_run(Operation *op, GError **error)
     GHashTableIter iter;
     gpointer name;
 
-    if (save(op, error) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure)) {
+    /* In place, the guest is paused before its device lets go of the VF. */
+    for (guint i = 0; i < op->journal->steps->len && !failure; i++) {
+        const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
+
+        if (step->in_place && step->state == VFP_STEP_TODO)
+            pause_domain(op, step->domain, &failure);
+    }
+    if (!failure && save(op, error) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure)) {
         for (guint i = 0; !failure && i < op->journal->steps->len; i++) {
             const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
@@ -577,25 +682,26 @@ operation_run(Operation *op, GError **error)
 
 /* Runs a planned journal under the operation lock: one operation at a time on the host. */
 static gboolean
-operation_start(virConnectPtr conn, VfpJournal *journal, VfpReassignReport *report,
-                GError **error)
+operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                VfpReassignReport *report, GError **error)
 {
     g_autoptr(GHashTable) paused_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                             g_free);
-    Operation op = {conn, journal, report, paused_at, FALSE};
+    Operation op = {conn, journal, report, config, paused_at, FALSE};
 
     return operation_run(&op, error);
 }
 
+/* The operation lock, once no interrupted operation waits for reconcile; and vfpool.conf. */
 static VfpLock *
-operation_lock(GError **error)
+operation_lock(VfpConfig **config, GError **error)
 {
     g_autoptr(GError) local = NULL;
     gboolean found;
     g_autoptr(VfpJournal) left = NULL;
-    VfpLock *lock = vfp_state_lock("operation.lock", error);
+    VfpLock *lock;
 
-    if (!lock)
+    if (!(*config = vfp_config_load(error)) || !(lock = vfp_state_lock("operation.lock", error)))
         return NULL;
     left = vfp_journal_load(&found, &local);
     if (found) {
@@ -611,7 +717,7 @@ operation_lock(GError **error)
 /* ---- planning --------------------------------------------------------------------------------- */
 
 /* The unplug step of ALIAS of the running LIVE domain, with what it had then. */
-static gboolean
+static VfpStep *
 plan_unplug(VfpJournal *journal, const VfpDomain *live, const char *alias, GError **error)
 {
     g_auto(VfpDeviceInfo) device = {0};
@@ -626,16 +732,15 @@ plan_unplug(VfpJournal *journal, const VfpDomain *live, const char *alias, GErro
                     "domain '%s' has no vfpool device '%s' with a VF; 'vfpool status' lists "
                     "the VFs of running domains",
                     live->name, alias);
-        return FALSE;
+        return NULL;
     }
-    vfp_journal_add_step(journal, VFP_STEP_UNPLUG, live->name, vfp_domain_key(live), alias,
-                         device.address, device_xml, metadata);
-    return TRUE;
+    return vfp_journal_add_step(journal, VFP_STEP_UNPLUG, live->name, vfp_domain_key(live),
+                                alias, device.address, device_xml, metadata);
 }
 
 /* The plug step that gives TARGET (the running domain's live XML, edited) the VF its
  * reservation of ALIAS names. */
-static void
+static VfpStep *
 plan_plug(VfpJournal *journal, const VfpDomain *target, const char *alias,
           gboolean keep_guest_address)
 {
@@ -643,8 +748,8 @@ plan_plug(VfpJournal *journal, const VfpDomain *target, const char *alias,
     g_autofree char *device_xml = vfp_domain_device_to_string(target, alias, keep_guest_address);
     g_autofree char *metadata = vfp_domain_metadata_to_string(target);
 
-    vfp_journal_add_step(journal, VFP_STEP_PLUG, target->name, vfp_domain_key(target), alias,
-                         reservation->address, device_xml, metadata);
+    return vfp_journal_add_step(journal, VFP_STEP_PLUG, target->name, vfp_domain_key(target),
+                                alias, reservation->address, device_xml, metadata);
 }
 
 static VfpDomain *
@@ -682,6 +787,7 @@ vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const
     g_autofree char *operation = g_strdup_printf("move %s --from %s --to %s", alias, from, to);
     g_autoptr(VfpJournal) journal = vfp_journal_new(operation);
     g_autoptr(VfpLock) lock = NULL;
+    g_autoptr(VfpConfig) config = NULL;
     g_autoptr(VfpDomain) source = NULL;
     g_autoptr(VfpDomain) target = NULL;
     g_auto(VfpDeviceInfo) device = {0};
@@ -696,7 +802,7 @@ vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const
                     from);
         return FALSE;
     }
-    if (!(lock = operation_lock(error)) || !(source = load_running(conn, from, error)) ||
+    if (!(lock = operation_lock(&config, error)) || !(source = load_running(conn, from, error)) ||
         !(target = load_running(conn, to, error)) || !plan_unplug(journal, source, alias, error))
         return FALSE;
     vfp_domain_get_device(target, alias, &present);
@@ -715,7 +821,7 @@ vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const
     if (!vfp_domain_set_reservation(target, &assignment, error))
         return FALSE;
     plan_plug(journal, target, alias, FALSE);
-    return operation_start(conn, journal, report, error);
+    return operation_start(conn, journal, config, report, error);
 }
 
 /* The VF selection would give REQUEST of LIVE other than the one it has (or exactly VF). */
@@ -817,13 +923,14 @@ vfp_reassign_swap(virConnectPtr conn, const char *name, const char *alias, const
                                                  pool ? " --pool " : "", pool ? pool : "");
     g_autoptr(VfpJournal) journal = vfp_journal_new(operation);
     g_autoptr(VfpLock) lock = NULL;
+    g_autoptr(VfpConfig) config = NULL;
     g_autoptr(VfpDomain) live = NULL;
     g_auto(VfpDeviceInfo) device = {0};
     VfpReservation chosen = {0};
     VfpAssignment assignment;
     gboolean ok;
 
-    if (!(lock = operation_lock(error)) || !(live = load_running(conn, name, error)) ||
+    if (!(lock = operation_lock(&config, error)) || !(live = load_running(conn, name, error)) ||
         !plan_unplug(journal, live, alias, error))
         return FALSE;
     if (pool && !vfp_domain_set_request_pool(live, alias, pool, error))
@@ -839,7 +946,7 @@ vfp_reassign_swap(virConnectPtr conn, const char *name, const char *alias, const
     if (!ok)
         return FALSE;
     plan_plug(journal, live, alias, TRUE);
-    return operation_start(conn, journal, report, error);
+    return operation_start(conn, journal, config, report, error);
 }
 
 /* vfpool resize PF COUNT [--pause]. */
@@ -850,16 +957,19 @@ vfp_reassign_resize(virConnectPtr conn, const char *pf_name, guint count, gboole
     g_autofree char *operation = g_strdup_printf("resize %s %u", pf_name, count);
     g_autoptr(VfpJournal) journal = vfp_journal_new(operation);
     g_autoptr(VfpLock) lock = NULL;
+    g_autoptr(VfpConfig) config = NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GHashTable) passed = NULL;
     g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_claim_free);
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(GString) holders = g_string_new(NULL);
+    gboolean in_place = TRUE;
+    VfpStep *unplug;
     VfpPf *pf;
     GHashTableIter iter;
     gpointer address, domain;
 
-    if (!(lock = operation_lock(error)))
+    if (!(lock = operation_lock(&config, error)))
         return FALSE;
     pf = strchr(pf_name, ':') ? vfp_host_get_pf(host, pf_name, error)
                               : vfp_host_find_pf_by_netdev(host, pf_name, error);
@@ -924,13 +1034,19 @@ vfp_reassign_resize(virConnectPtr conn, const char *pf_name, guint count, gboole
             return FALSE;
         }
         if (!(live = load_running(conn, claim->domain, error)) ||
-            !plan_unplug(journal, live, claim->alias, error))
+            !(unplug = plan_unplug(journal, live, claim->alias, error)))
             return FALSE;
-        plan_plug(journal, live, claim->alias, TRUE);
+        unplug->in_place = qemu_has_vfio_pause(conn, claim->domain, config);
+        plan_plug(journal, live, claim->alias, TRUE)->in_place = unplug->in_place;
     }
+    /* One way for all: a guest paused before an unplug could not acknowledge it. */
+    for (guint i = 0; i < journal->steps->len; i++)
+        in_place &= ((VfpStep *)g_ptr_array_index(journal->steps, i))->in_place;
+    for (guint i = 0; i < journal->steps->len; i++)
+        ((VfpStep *)g_ptr_array_index(journal->steps, i))->in_place = in_place;
     journal->resize_pf = g_strdup(pf->address);
     journal->resize_count = count;
-    return operation_start(conn, journal, report, error);
+    return operation_start(conn, journal, config, report, error);
 }
 
 /* Finishes the operation a dead process left in the journal: what it had unplugged is
@@ -939,7 +1055,8 @@ gboolean
 vfp_reassign_recover(virConnectPtr conn, gboolean dry_run, VfpReassignReport *report,
                      GError **error)
 {
-    g_autoptr(VfpLock) lock = vfp_state_lock("operation.lock", error);
+    g_autoptr(VfpConfig) config = vfp_config_load(error);
+    g_autoptr(VfpLock) lock = config ? vfp_state_lock("operation.lock", error) : NULL;
     g_autoptr(GHashTable) paused_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                             g_free);
     g_autoptr(VfpJournal) journal = NULL;
@@ -950,7 +1067,7 @@ vfp_reassign_recover(virConnectPtr conn, gboolean dry_run, VfpReassignReport *re
         return FALSE;
     if (!found)
         return TRUE;
-    op = (Operation){conn, journal, report, paused_at, TRUE};
+    op = (Operation){conn, journal, report, config, paused_at, TRUE};
     if (dry_run) {
         g_ptr_array_add(report->changes,
                         g_strdup_printf("would finish the interrupted operation '%s' (pid %" G_GINT64_FORMAT ")",

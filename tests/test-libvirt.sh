@@ -245,6 +245,11 @@ rc=$?
 tap_check "an unreadable journal is one error line, and reconcile stops there" \
     sh -c "[ $rc = 1 ] && [ \$(grep -c . '$tmp/out') = 1 ] && grep -q '^vfpool: the operation journal .* is unreadable' '$tmp/out'"
 rm -f "$tmp/state/operation.json"
+mkdir -p "$tmp/conf" && cp -r "$data/conf1/pools.d" "$tmp/conf/"
+printf '[hotplug]\nvfio-pause-command=x-pause\n' >"$tmp/conf/vfpool.conf"
+VFPOOL_CONF_DIR=$tmp/conf "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
+tap_check "a vfpool.conf with only one of the VFIO commands is one error line" \
+    grep -q '^vfpool: .*vfpool.conf: vfio-pause-command and vfio-resume-command go together; set both or neither$' "$tmp/out"
 virsh destroy holder2 >/dev/null 2>&1
 
 tap_done
