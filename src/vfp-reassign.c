@@ -673,7 +673,7 @@ operation_run(Operation *op, GError **error)
     if (op->journal->paused->len == 0)
         vfp_journal_remove(NULL);
     if (failure) {
-        g_propagate_prefixed_error(error, g_steal_pointer(&failure), "vfpool %s failed: ",
+        g_propagate_prefixed_error(error, g_steal_pointer(&failure), "%s failed: ",
                                    op->journal->operation);
         return FALSE;
     }
