@@ -14,6 +14,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-reassign.h"
 #include "vfp-reconcile.h"
 
 #define RECONNECT_SECONDS 5
@@ -21,6 +22,8 @@
 
 static char *opt_connect;
 static volatile sig_atomic_t got_hup, got_term;
+/* Set while resolving or reconciling through libvirt, whose calls do not return on a signal. */
+static volatile sig_atomic_t in_libvirt_work;
 
 typedef struct {
     virConnectPtr conn;
@@ -62,6 +65,7 @@ scan(Daemon *daemon)
         g_warning("cannot list domains: %s", virGetLastErrorMessage());
         return;
     }
+    in_libvirt_work = 1;
     for (int i = 0; i < count; i++) {
         g_autofree char *why = NULL;
         g_autoptr(GError) local = NULL;
@@ -81,6 +85,7 @@ scan(Daemon *daemon)
                       virDomainGetName(doms[i]), why, local->message);
         virDomainFree(doms[i]);
     }
+    in_libvirt_work = 0;
     free(doms);
 }
 
@@ -155,6 +160,7 @@ static gboolean
 connect_libvirt(Daemon *daemon)
 {
     g_autoptr(GError) error = NULL;
+    VfpReassignReport *report;
 
     disconnect(daemon);
     daemon->closed = FALSE;
@@ -179,8 +185,17 @@ connect_libvirt(Daemon *daemon)
     if (virConnectSetKeepAlive(daemon->conn, 5, 3) < 0)
         g_debug("no keepalive: %s", virGetLastErrorMessage());
     g_message("connected to %s", opt_connect);
+    in_libvirt_work = 1;
+    /* A move/reassign/resize whose process died may hold guests paused: finish it first. */
+    report = vfp_reassign_report_new();
+    if (!vfp_reassign_recover(daemon->conn, FALSE, report, &error)) {
+        g_warning("%s", error->message);
+        g_clear_error(&error);
+    }
+    vfp_reassign_report_free(report);
     if (!vfp_reconcile(daemon->conn, FALSE, &error))
         g_warning("reconcile: %s", error->message);
+    in_libvirt_work = 0;
     scan(daemon);
     return TRUE;
 }
@@ -194,13 +209,24 @@ retry_timer_fired(int timer, void *opaque)
         virEventUpdateTimeout(daemon->retry_timer, -1);
 }
 
+/* A stop request during a libvirt call (libvirtd may be stuck) ends vfpoold at once: what it
+ * writes is atomic (ledger commits, libvirt's define), so this is as safe as a kill. */
 static void
 on_signal(int signum)
 {
-    if (signum == SIGHUP)
+    static const char message[] = "vfpoold: stopping in the middle of a libvirt call\n";
+
+    if (signum == SIGHUP) {
         got_hup = 1;
-    else
-        got_term = 1;
+        return;
+    }
+    got_term = 1;
+    if (in_libvirt_work) {
+        if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
+            /* nothing more to do about it */
+        }
+        _exit(0);
+    }
 }
 
 static const GOptionEntry options[] = {

@@ -250,6 +250,15 @@ printf '[hotplug]\nvfio-pause-command=x-pause\n' >"$tmp/conf/vfpool.conf"
 VFPOOL_CONF_DIR=$tmp/conf "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 tap_check "a vfpool.conf with only one of the VFIO commands is one error line" \
     grep -q '^vfpool: .*vfpool.conf: vfio-pause-command and vfio-resume-command go together; set both or neither$' "$tmp/out"
+virsh suspend holder2 >/dev/null
+printf '{"operation": "resize 0000:af:00.0 2", "pid": 1, "started": 1, "steps": [], "paused": ["holder2"]}' \
+    >"$tmp/state/operation.json"
+"$builddir/vfpoold" >"$tmp/vfpoold2.log" 2>&1 &
+vfpoold_pid=$!
+tap_check "vfpoold finishes an interrupted operation when it connects: the paused guest runs again" \
+    wait_for 30 sh -c "virsh domstate holder2 | grep -q running && test ! -e '$tmp/state/operation.json'"
+kill -TERM "$vfpoold_pid" 2>/dev/null
+wait "$vfpoold_pid" 2>/dev/null
 virsh destroy holder2 >/dev/null 2>&1
 
 tap_done
