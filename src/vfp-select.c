@@ -129,25 +129,34 @@ pf_resize_blocker(Selection *selection, VfpPf *pf)
     return NULL;
 }
 
-/* An IOMMU group is handed to a guest whole: every other member must be a VF of this pool
- * that no other domain holds. */
-static char *
-iommu_blocker(Selection *selection, const VfpPool *pool, const VfpVf *vf)
+/* Why VF cannot go to the domain with key DOMAIN_KEY from POOL because of its IOMMU group: a
+ * group member outside the pool, or one another running domain holds (a sibling the same
+ * domain holds is fine: the group gets one owner). NULL when nothing stands in the way. The
+ * ledger may be NULL. Shared by selection and by taking a VF. */
+char *
+vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
+                         const VfpVf *vf, const char *domain_key)
 {
     for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
         const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);
-        VfpVf *peer = vfp_host_get_vf(selection->context->host, peer_address, NULL);
-        const VfpClaim *claim;
+        VfpVf *peer = vfp_host_get_vf(host, peer_address, NULL);
+        const VfpClaim *claim = ledger ? vfp_ledger_lookup(ledger, peer_address) : NULL;
 
-        /* A sibling chosen for this same domain is fine: the group gets one owner. */
         if (!peer || !vfp_pool_owns_vf(pool, peer))
             return g_strdup_printf("shares IOMMU group %d with %s, which is not in pool '%s'",
                                    vf->iommu_group, peer_address, pool->name);
-        if ((claim = claim_by_other(selection, peer_address)))
+        if (claim && g_strcmp0(claim->uuid, domain_key) != 0)
             return g_strdup_printf("shares IOMMU group %d with %s, held by running domain '%s'",
                                    vf->iommu_group, peer_address, claim->domain);
     }
     return NULL;
+}
+
+static char *
+iommu_blocker(Selection *selection, const VfpPool *pool, const VfpVf *vf)
+{
+    return vfp_select_iommu_blocker(selection->context->host, selection->context->ledger, pool,
+                                    vf, vfp_domain_key(selection->domain));
 }
 
 static void

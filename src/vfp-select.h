@@ -71,5 +71,7 @@ typedef struct {
 
 gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
                                 VfpPoolCensus *census, GError **error);
+char *vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
+                               const VfpVf *vf, const char *domain_key);
 const char *vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf,
                                 char **detail);

@@ -5,6 +5,7 @@
 
 #include "vfp-error.h"
 #include "vfp-netlink.h"
+#include "vfp-select.h"
 #include "vfp-take.h"
 #include "vfp-vfio.h"
 #include "vfp-vfstate.h"
@@ -23,6 +24,7 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
 {
     g_autoptr(GError) local = NULL;
     g_autofree char *why = NULL;
+    g_autofree char *group = NULL;
     VfpVf *found = vfp_pf_get_vf(vf->pf, vf->reservation->index, &local);
 
     if (!found || g_strcmp0(found->address, vf->reservation->address) != 0) {
@@ -41,21 +43,12 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
                     domain->name, found->address, vf->pool->name, why, domain->name);
         return FALSE;
     }
-    for (guint i = 0; found->iommu_peers && i < found->iommu_peers->len; i++) {
-        const char *peer_address = g_ptr_array_index(found->iommu_peers, i);
-        VfpVf *peer = vfp_host_get_vf(host, peer_address, NULL);
-        const VfpClaim *claim = vfp_ledger_lookup(ledger, peer_address);
-
-        if (!peer || !vfp_pool_owns_vf(vf->pool, peer) ||
-            (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0)) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                        "domain '%s': VF %s shares IOMMU group %d with %s%s%s; run 'vfpool "
-                        "resolve %s' to pick another VF",
-                        domain->name, found->address, found->iommu_group, peer_address,
-                        claim ? ", held by running domain " : ", which is outside the pool",
-                        claim ? claim->domain : "", domain->name);
-            return FALSE;
-        }
+    group = vfp_select_iommu_blocker(host, ledger, vf->pool, found, vfp_domain_key(domain));
+    if (group) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s': VF %s %s; run 'vfpool resolve %s' to pick another VF",
+                    domain->name, found->address, group, domain->name);
+        return FALSE;
     }
     *out = found;
     return TRUE;
