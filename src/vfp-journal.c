@@ -84,7 +84,6 @@ static char *
 journal_to_json(const VfpJournal *journal)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
-    g_autoptr(JsonGenerator) generator = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
 
     json_builder_begin_object(builder);
@@ -121,9 +120,7 @@ journal_to_json(const VfpJournal *journal)
     json_builder_end_array(builder);
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
-    json_generator_set_root(generator, root);
-    json_generator_set_pretty(generator, TRUE);
-    return json_generator_to_data(generator, NULL);
+    return json_to_string(root, TRUE);
 }
 
 /* Each save replaces the file atomically and durably: after a crash the journal says what

@@ -232,7 +232,6 @@ char *
 vfp_ledger_to_json(const VfpLedger *ledger)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
-    g_autoptr(JsonGenerator) generator = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
 
     g_ptr_array_sort(ledger->claims, compare_claims);
@@ -268,9 +267,7 @@ vfp_ledger_to_json(const VfpLedger *ledger)
     json_builder_end_array(builder);
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
-    json_generator_set_root(generator, root);
-    json_generator_set_pretty(generator, TRUE);
-    return json_generator_to_data(generator, NULL);
+    return json_to_string(root, TRUE);
 }
 
 /* ---- locking and writing ------------------------------------------------------------------- */

@@ -215,7 +215,6 @@ qmp_device_command(virDomainPtr dom, const char *name, const char *command, cons
                    const char *host, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
-    g_autoptr(JsonGenerator) generator = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autofree char *request = NULL;
@@ -232,8 +231,7 @@ qmp_device_command(virDomainPtr dom, const char *name, const char *command, cons
     json_builder_end_object(builder);
     json_builder_end_object(builder);
     root = json_builder_get_root(builder);
-    json_generator_set_root(generator, root);
-    request = json_generator_to_data(generator, NULL);
+    request = json_to_string(root, FALSE);
     if (virDomainQemuMonitorCommand(dom, request, &reply, 0) < 0) {
         g_autofree char *what = g_strdup_printf("QMP %s for device '%s' failed", command, alias);
 

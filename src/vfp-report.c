@@ -333,12 +333,8 @@ vfp_report_print(JsonNode *report, gboolean json)
     const char *kind = json_object_get_string_member(object, "report");
 
     if (json) {
-        g_autoptr(JsonGenerator) generator = json_generator_new();
-        g_autofree char *text = NULL;
+        g_autofree char *text = json_to_string(report, TRUE);
 
-        json_generator_set_root(generator, report);
-        json_generator_set_pretty(generator, TRUE);
-        text = json_generator_to_data(generator, NULL);
         printf("%s\n", text);
     } else if (g_str_equal(kind, "pools")) {
         print_pools(object);
