@@ -264,6 +264,7 @@ vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GHashTable) reserved = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
+    g_autofree char *shared_with = NULL;
 
     if (!domain || domain->requests->len == 0)
         return FALSE;
@@ -302,10 +303,25 @@ vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
                                    reservation->address, other);
             return TRUE;
         }
+        if (other && !shared_with)
+            shared_with = g_strdup(reservation->address);
         pf = vfp_host_get_pf(host, reservation->pf, NULL);
         if (!pf || (reservation->index < pf->num_vfs &&
                     !vfp_host_get_vf(host, reservation->address, NULL))) {
             *why = g_strdup_printf("its VF %s no longer exists", reservation->address);
+            return TRUE;
+        }
+    }
+    /* Whatever the names, a running domain passing the VF through keeps it (a vfpool one
+     * would hold a claim, seen above). Asked after the ledger is closed. */
+    g_clear_pointer(&ledger, vfp_ledger_free);
+    if (shared_with) {
+        const char *other = g_hash_table_lookup(reserved, shared_with);
+        g_autoptr(VirDomain) holder = virDomainLookupByName(conn, other);
+
+        if (holder && virDomainIsActive(holder) == 1) {
+            *why = g_strdup_printf("its VF %s is passed through to running domain '%s'",
+                                   shared_with, other);
             return TRUE;
         }
     }
