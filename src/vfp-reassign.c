@@ -644,7 +644,7 @@ operation_run(Operation *op, GError **error)
         if (step->in_place && step->state == VFP_STEP_TODO)
             pause_domain(op, step->domain, &failure);
     }
-    if (!failure && save(op, error) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure)) {
+    if (!failure && save(op, &failure) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure)) {
         for (guint i = 0; !failure && i < op->journal->steps->len; i++) {
             const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
