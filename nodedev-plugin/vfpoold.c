@@ -19,6 +19,7 @@
 
 #define RECONNECT_SECONDS 5
 #define COALESCE_MS 300
+#define SETTLE_MS 2000
 
 static char *opt_connect;
 static volatile sig_atomic_t got_hup, got_term;
@@ -32,6 +33,7 @@ typedef struct {
     int scan_timer;   /* coalesces bursts of events into one scan */
     int retry_timer;  /* reconnects while libvirt is away */
     gboolean closed;
+    gboolean devices_changed; /* a node-device event came since the last scan */
 } Daemon;
 
 static void
@@ -97,6 +99,12 @@ scan_timer_fired(int timer, void *opaque)
     virEventUpdateTimeout(daemon->scan_timer, -1);
     if (daemon->conn && !daemon->closed)
         scan(daemon);
+    /* The kernel announces new VFs (and the PF's change) before sriov_numvfs reads the new
+     * count: look once more when it has settled. */
+    if (daemon->devices_changed) {
+        daemon->devices_changed = FALSE;
+        virEventUpdateTimeout(daemon->scan_timer, SETTLE_MS);
+    }
 }
 
 static void
@@ -124,8 +132,10 @@ static int
 nodedev_event(virConnectPtr conn, virNodeDevicePtr dev, int event, int detail, void *opaque)
 {
     /* VFs appearing or vanishing (sriov_numvfs changed): pools changed. */
-    if (g_str_has_prefix(virNodeDeviceGetName(dev), "pci_"))
+    if (g_str_has_prefix(virNodeDeviceGetName(dev), "pci_")) {
+        ((Daemon *)opaque)->devices_changed = TRUE;
         schedule_scan(opaque);
+    }
     return 0;
 }
 
