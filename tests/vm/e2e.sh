@@ -1190,38 +1190,5 @@ check "ip link: VF 3 has no VLAN and not that MAC any more" \
 "$vfpool" reconcile >"$work/rec2.out" 2>&1
 check "a second reconcile finds nothing to repair" grep -q '^reconcile: 0 repairs' "$work/rec2.out"
 
-# =============================================================================================
-scenario 12 "node-device events: VFs appearing let vfpoold resolve a waiting domain"
-# libvirt's node-device driver hears of new PCI devices from udevd; the guest runs none until
-# here. vfpoold rescans on libvirt's node-device events (and on domain events and SIGHUP
-# only), so a domain waiting for a VF is resolved when VFs appear.
-udevd=/var/cache/vfpool-vm/udev/systemd-udevd
-if ! daemon_on; then
-    info "vfpoold does not run: nothing to check"
-elif [ ! -x "$udevd" ]; then
-    ko "no udevd in /var/cache/vfpool-vm/udev (tests/vm/setup unpacks it)"
-else
-    set_numvfs "$igb_pf" 0
-    domain_xml w1 "<vfpool:vf alias='ua-vfpool-net0' pool='small'/>" ""
-    V define "$work/w1.xml" >/dev/null
-    sleep 2
-    check "w1 waits: pool small has no VF" test -z "$(reserved w1 ua-vfpool-net0)"
-    set_numvfs "$igb_pf" 2
-    sleep 4
-    check "without udevd the new VFs go unnoticed (so what follows is the events' doing)" \
-        test -z "$(reserved w1 ua-vfpool-net0)"
-    set_numvfs "$igb_pf" 0
-    # udevd without rules: it only passes the kernel's events on (no renames, no modules).
-    mkdir -p "$work/no-udev-rules"
-    for d in /etc/udev/rules.d /usr/lib/udev/rules.d; do
-        [ -d "$d" ] && mount --bind "$work/no-udev-rules" "$d"
-    done
-    check "udevd started (no rules)" "$udevd" --daemon --resolve-names=never
-    sleep 1
-    set_numvfs "$igb_pf" 2
-    check "vfpoold resolves w1 once libvirt reports the new VFs" wait_for 30 has_reservations w1 ua-vfpool-net0
-    info "w1 reserves $(reserved w1 ua-vfpool-net0); vfpoold: $(grep -F "'w1'" /var/log/vfpoold.log | tail -n1)"
-    forget_domains w1
-fi
 
 finish
