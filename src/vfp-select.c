@@ -437,6 +437,12 @@ choose(Selection *selection, const VfpRequest *request, const VfpPool *pool, GEr
                         "domain '%s': pool '%s' has no PF on this host for vf '%s'; check the "
                         "pool's <pf> selectors against 'vfpool status'",
                         selection->domain->name, pool->name, request->alias);
+        else if (rejections->len == 0)
+            g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
+                        "domain '%s': pool '%s' has no VF for vf '%s': its PFs have none and "
+                        "the pool creates none; create VFs (sriov_numvfs) or give the pool "
+                        "<vfs create='N'/>",
+                        selection->domain->name, pool->name, request->alias);
         else
             g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
                         "domain '%s': pool '%s' has no free VF for vf '%s' (%u turned down: %s); "

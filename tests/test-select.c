@@ -335,6 +335,9 @@ test_no_creation_without_create(void)
     address = choose_one("nv", NULL, NULL, NULL, &error);
     g_assert_null(address);
     g_assert_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED);
+    /* Nothing was turned down: the message says why there is nothing to choose from. */
+    g_assert_nonnull(strstr(error->message, "pool 'nv' has no VF for vf 'ua-t0'"));
+    g_assert_nonnull(strstr(error->message, "<vfs create='N'/>"));
 }
 
 static void
