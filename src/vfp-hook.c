@@ -163,7 +163,6 @@ hook_prepare(const VfpDomain *domain, GError **error)
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
-    g_autoptr(GError) local = NULL;
 
     g_array_set_clear_func(vfs, (GDestroyNotify)vfp_take_clear);
     if (!check_resolved(domain, vfs, error))
@@ -172,33 +171,11 @@ hook_prepare(const VfpDomain *domain, GError **error)
         return FALSE;
     vfp_vf_state_sweep_pending(ledger, host);
     if (!validate_reservations(domain, pools, host, ledger, vfs, create, error) ||
-        !create_vfs(domain, ledger, create, error))
-        goto fail;
-
-    /* Write ahead: every claim with the VF's saved state, before the VF changes. */
-    for (guint i = 0; i < vfs->len; i++) {
-        if (!vfp_take_write_claim(domain, host, ledger, &g_array_index(vfs, VfpTake, i),
-                                  "prepare", error))
-            goto fail;
+        !create_vfs(domain, ledger, create, error)) {
+        vfp_take_abandon(domain, host, ledger, vfs);
+        return FALSE;
     }
-    if (!vfp_ledger_commit(ledger, error))
-        goto fail;
-
-    for (guint i = 0; i < vfs->len; i++) {
-        if (!vfp_take_configure(domain, &g_array_index(vfs, VfpTake, i), error))
-            goto fail;
-    }
-    for (guint i = 0; i < vfs->len; i++)
-        vfp_take_finish(domain, &g_array_index(vfs, VfpTake, i), "prepare");
-    if (!vfp_ledger_commit(ledger, error))
-        goto fail;
-    return TRUE;
-
-fail:
-    vfp_take_rollback(ledger, host, vfs);
-    if (!vfp_ledger_commit(ledger, &local))
-        g_warning("domain '%s': %s", domain->name, local->message);
-    return FALSE;
+    return vfp_take_all(domain, host, ledger, vfs, "prepare", error);
 }
 
 /* ---- the other steps ---------------------------------------------------------------------- */

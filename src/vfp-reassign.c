@@ -191,19 +191,7 @@ take(const VfpDomain *live, const char *alias, const char *device_xml, const cha
     claim = vfp_ledger_lookup(ledger, vf->reservation->address);
     if (claim && !claim->pending && g_strcmp0(claim->uuid, vfp_domain_key(live)) == 0)
         return TRUE; /* taken before the process that wrote the journal died */
-    if (!vfp_take_write_claim(live, host, ledger, vf, step, error) ||
-        !vfp_ledger_commit(ledger, error) || !vfp_take_configure(live, vf, error))
-        goto fail;
-    vfp_take_finish(live, vf, step);
-    if (!vfp_ledger_commit(ledger, error))
-        goto fail;
-    return TRUE;
-
-fail:
-    vfp_take_rollback(ledger, host, takes);
-    if (!vfp_ledger_commit(ledger, &local))
-        g_warning("domain '%s': %s", live->name, local->message);
-    return FALSE;
+    return vfp_take_all(live, host, ledger, takes, step, error);
 }
 
 /* ---- a QEMU's own VFIO pause/resume ------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* Taking one VF for one request: checks, write-ahead claim, settings, binding. */
+/* Taking the VFs of a domain's requests: checks, write-ahead claims, settings, binding. */
 #include "config.h"
 
 #include <unistd.h>
@@ -180,9 +180,9 @@ bind_if_unmanaged(const VfpDomain *domain, VfpTake *vf, GError **error)
 /* Writes the claim of TAKE, marked pending and carrying the VF's state from before and
  * everything this take may change, so that a process killed half-way is undone in full by the
  * next one holding the ledger lock. The caller commits. */
-gboolean
-vfp_take_write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *take,
-                     const char *step, GError **error)
+static gboolean
+write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *take,
+            const char *step, GError **error)
 {
     g_autoptr(GError) local = NULL;
     VfpVf *found = NULL;
@@ -210,34 +210,61 @@ vfp_take_write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, 
     return TRUE;
 }
 
-/* Applies the settings and binds the driver of a written claim. */
-gboolean
-vfp_take_configure(const VfpDomain *domain, VfpTake *take, GError **error)
-{
-    return apply_settings(domain, take, error) && bind_if_unmanaged(domain, take, error);
-}
-
 /* The VF is the domain's: its claim is final (the caller commits). */
-void
-vfp_take_finish(const VfpDomain *domain, VfpTake *take, const char *step)
+static void
+finish(const VfpDomain *domain, VfpTake *take, const char *step)
 {
     take->claim->pending = FALSE;
     g_message("domain '%s': step %s: holds VF %s (pool %s) for '%s'", domain->name, step,
               take->claim->address, take->pool->name, take->request->alias);
 }
 
-/* Undoes every claim of TAKES written so far (the caller commits the ledger). */
-void
-vfp_take_rollback(VfpLedger *ledger, VfpHost *host, GArray *vfs)
+/* Takes every VF of TAKES for DOMAIN at lifecycle STEP: all claims are written ahead and
+ * committed before any VF changes, then each VF is configured, then the claims are final.
+ * On failure every claim of TAKES is undone and ERROR says why. */
+gboolean
+vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
+             const char *step, GError **error)
 {
-    for (guint i = 0; i < vfs->len; i++) {
-        VfpTake *vf = &g_array_index(vfs, VfpTake, i);
-
-        if (!vf->claim)
-            continue;
-        vfp_vf_state_restore(host, vf->claim);
-        vfp_ledger_release(ledger, vf->claim->address);
-        vf->claim = NULL;
+    for (guint i = 0; i < takes->len; i++) {
+        if (!write_claim(domain, host, ledger, &g_array_index(takes, VfpTake, i), step, error))
+            goto fail;
     }
+    if (!vfp_ledger_commit(ledger, error))
+        goto fail;
+    for (guint i = 0; i < takes->len; i++) {
+        VfpTake *take = &g_array_index(takes, VfpTake, i);
+
+        if (!apply_settings(domain, take, error) || !bind_if_unmanaged(domain, take, error))
+            goto fail;
+    }
+    for (guint i = 0; i < takes->len; i++)
+        finish(domain, &g_array_index(takes, VfpTake, i), step);
+    if (!vfp_ledger_commit(ledger, error))
+        goto fail;
+    return TRUE;
+
+fail:
+    vfp_take_abandon(domain, host, ledger, takes);
+    return FALSE;
 }
 
+/* Undoes every claim of TAKES written so far and commits the ledger; a commit that fails is
+ * logged (the pending claims are undone by the next process holding the ledger lock). */
+void
+vfp_take_abandon(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes)
+{
+    g_autoptr(GError) local = NULL;
+
+    for (guint i = 0; i < takes->len; i++) {
+        VfpTake *take = &g_array_index(takes, VfpTake, i);
+
+        if (!take->claim)
+            continue;
+        vfp_vf_state_restore(host, take->claim);
+        vfp_ledger_release(ledger, take->claim->address);
+        take->claim = NULL;
+    }
+    if (!vfp_ledger_commit(ledger, &local))
+        g_warning("domain '%s': %s", domain->name, local->message);
+}

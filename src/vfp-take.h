@@ -1,4 +1,4 @@
-/* Taking a VF for one request of a domain and undoing it: the last checks, the claim written
+/* Taking the VFs of a domain's requests and undoing it: the last checks, the claims written
  * ahead with the VF's saved state, the L2 settings through the PF and the driver binding. The
  * hook's prepare takes every VF of a starting domain this way; vfpool move/reassign/resize take
  * one for a running domain before hot-plugging it. */
@@ -21,8 +21,6 @@ typedef struct {
 } VfpTake;
 
 void vfp_take_clear(VfpTake *take);
-gboolean vfp_take_write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger,
-                              VfpTake *take, const char *step, GError **error);
-gboolean vfp_take_configure(const VfpDomain *domain, VfpTake *take, GError **error);
-void vfp_take_finish(const VfpDomain *domain, VfpTake *take, const char *step);
-void vfp_take_rollback(VfpLedger *ledger, VfpHost *host, GArray *takes);
+gboolean vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
+                      const char *step, GError **error);
+void vfp_take_abandon(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes);
