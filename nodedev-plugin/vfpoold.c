@@ -30,6 +30,7 @@ typedef struct {
     virConnectPtr conn;
     int domain_callback;
     int nodedev_callback;
+    int nodedev_update_callback;
     int scan_timer;   /* coalesces bursts of events into one scan */
     int retry_timer;  /* reconnects while libvirt is away */
     gboolean closed;
@@ -128,14 +129,29 @@ domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
     return 0;
 }
 
+/* VFs appearing or vanishing (sriov_numvfs changed): pools changed. */
+static void
+pci_device_changed(Daemon *daemon, virNodeDevicePtr dev)
+{
+    if (g_str_has_prefix(virNodeDeviceGetName(dev), "pci_")) {
+        daemon->devices_changed = TRUE;
+        schedule_scan(daemon);
+    }
+}
+
 static int
 nodedev_event(virConnectPtr conn, virNodeDevicePtr dev, int event, int detail, void *opaque)
 {
-    /* VFs appearing or vanishing (sriov_numvfs changed): pools changed. */
-    if (g_str_has_prefix(virNodeDeviceGetName(dev), "pci_")) {
-        ((Daemon *)opaque)->devices_changed = TRUE;
-        schedule_scan(opaque);
-    }
+    pci_device_changed(opaque, dev);
+    return 0;
+}
+
+/* libvirt reports a device it already knows as updated, not created: the PF whose
+ * sriov_numvfs changed, and a VF back at an address libvirt never saw vanish. */
+static int
+nodedev_update(virConnectPtr conn, virNodeDevicePtr dev, void *opaque)
+{
+    pci_device_changed(opaque, dev);
     return 0;
 }
 
@@ -158,10 +174,12 @@ disconnect(Daemon *daemon)
         virConnectDomainEventDeregisterAny(daemon->conn, daemon->domain_callback);
     if (daemon->nodedev_callback >= 0)
         virConnectNodeDeviceEventDeregisterAny(daemon->conn, daemon->nodedev_callback);
+    if (daemon->nodedev_update_callback >= 0)
+        virConnectNodeDeviceEventDeregisterAny(daemon->conn, daemon->nodedev_update_callback);
     virConnectUnregisterCloseCallback(daemon->conn, connection_closed);
     virConnectClose(daemon->conn);
     daemon->conn = NULL;
-    daemon->domain_callback = daemon->nodedev_callback = -1;
+    daemon->domain_callback = daemon->nodedev_callback = daemon->nodedev_update_callback = -1;
 }
 
 /* Connects, subscribes to events, and catches up on what happened meanwhile: reconcile,
@@ -185,6 +203,13 @@ connect_libvirt(Daemon *daemon)
     daemon->nodedev_callback = virConnectNodeDeviceEventRegisterAny(
         daemon->conn, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
         VIR_NODE_DEVICE_EVENT_CALLBACK(nodedev_event), daemon, NULL);
+    daemon->nodedev_update_callback = virConnectNodeDeviceEventRegisterAny(
+        daemon->conn, NULL, VIR_NODE_DEVICE_EVENT_ID_UPDATE,
+        VIR_NODE_DEVICE_EVENT_CALLBACK(nodedev_update), daemon, NULL);
+    if (daemon->nodedev_callback < 0 || daemon->nodedev_update_callback < 0)
+        g_warning("cannot follow libvirt's node-device events (%s): VFs created or removed "
+                  "are noticed at the next domain event or SIGHUP",
+                  virGetLastErrorMessage());
     if (daemon->domain_callback < 0 ||
         virConnectRegisterCloseCallback(daemon->conn, connection_closed, daemon, NULL) < 0) {
         g_warning("cannot follow libvirt's events: %s; retrying in %d s",
@@ -251,7 +276,11 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) context = g_option_context_new("- keep vfpool domains resolved");
     g_autoptr(GError) error = NULL;
     struct sigaction action = {.sa_handler = on_signal};
-    Daemon daemon = {NULL, -1, -1, -1, -1, FALSE};
+    Daemon daemon = {.domain_callback = -1,
+                     .nodedev_callback = -1,
+                     .nodedev_update_callback = -1,
+                     .scan_timer = -1,
+                     .retry_timer = -1};
 
     g_log_set_default_handler(log_handler, NULL);
     g_option_context_add_main_entries(context, options, NULL);
