@@ -14,10 +14,17 @@ vfp_libvirt_close(virConnectPtr conn)
         virConnectClose(conn);
 }
 
-static void
-set_libvirt_error(GError **error, VfpErrorCode code, const char *what)
+/* Sets ERROR to the formatted message followed by libvirt's last error. */
+void
+vfp_libvirt_set_error(GError **error, const char *format, ...)
 {
-    g_set_error(error, VFP_ERROR, code, "%s: %s", what, virGetLastErrorMessage());
+    g_autofree char *what = NULL;
+    va_list args;
+
+    va_start(args, format);
+    what = g_strdup_vprintf(format, args);
+    va_end(args);
+    g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "%s: %s", what, virGetLastErrorMessage());
 }
 
 /* libvirt prints its errors on stderr by default; ours say it in one line instead. */
@@ -33,12 +40,9 @@ vfp_libvirt_open(const char *uri, GError **error)
 
     virSetErrorFunc(NULL, ignore_libvirt_error);
     conn = virConnectOpen(uri);
-    if (!conn) {
-        g_autofree char *what = g_strdup_printf(
-            "cannot connect to libvirt at %s (is libvirtd or virtqemud running?)", uri);
-
-        set_libvirt_error(error, VFP_ERROR_FAILED, what);
-    }
+    if (!conn)
+        vfp_libvirt_set_error(
+            error, "cannot connect to libvirt at %s (is libvirtd or virtqemud running?)", uri);
     return conn;
 }
 
@@ -60,10 +64,7 @@ vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error)
     g_autofree char *xml = virDomainGetXMLDesc(dom, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
 
     if (!xml) {
-        g_autofree char *what = g_strdup_printf("cannot read the XML of domain '%s'",
-                                                virDomainGetName(dom));
-
-        set_libvirt_error(error, VFP_ERROR_FAILED, what);
+        vfp_libvirt_set_error(error, "cannot read the XML of domain '%s'", virDomainGetName(dom));
         return NULL;
     }
     return vfp_domain_parse(xml, strlen(xml), error);
@@ -80,7 +81,7 @@ vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
         conn, &doms, persistent ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
-        set_libvirt_error(error, VFP_ERROR_FAILED, "cannot list libvirt domains");
+        vfp_libvirt_set_error(error, "cannot list libvirt domains");
         return NULL;
     }
     for (int i = 0; i < count; i++) {
@@ -110,7 +111,7 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
     int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
-        set_libvirt_error(error, VFP_ERROR_FAILED, "cannot list running libvirt domains");
+        vfp_libvirt_set_error(error, "cannot list running libvirt domains");
         return NULL;
     }
     for (int i = 0; i < count; i++) {
@@ -159,11 +160,8 @@ define_domain(virConnectPtr conn, VfpDomain *domain, GError **error)
     virDomainPtr defined = virDomainDefineXML(conn, xml);
 
     if (!defined) {
-        g_autofree char *what = g_strdup_printf("domain '%s': libvirt refused the resolved "
-                                                "definition",
-                                                domain->name);
-
-        set_libvirt_error(error, VFP_ERROR_FAILED, what);
+        vfp_libvirt_set_error(error, "domain '%s': libvirt refused the resolved definition",
+                              domain->name);
         return FALSE;
     }
     virDomainFree(defined);

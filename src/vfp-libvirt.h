@@ -15,6 +15,7 @@ void vfp_libvirt_close(virConnectPtr conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirConnect, vfp_libvirt_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirDomain, virDomainFree)
 
+void vfp_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 virConnectPtr vfp_libvirt_open(const char *uri, GError **error);
 virDomainPtr vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error);

@@ -74,13 +74,6 @@ note_change(Operation *op, const char *format, ...)
     g_ptr_array_add(op->report->changes, g_steal_pointer(&line));
 }
 
-static void
-set_libvirt_error(GError **error, const char *domain, const char *what)
-{
-    g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "domain '%s': %s: %s", domain, what,
-                virGetLastErrorMessage());
-}
-
 static gboolean
 save(Operation *op, GError **error)
 {
@@ -88,9 +81,9 @@ save(Operation *op, GError **error)
 }
 
 static virDomainPtr
-lookup_running(Operation *op, const char *name, GError **error)
+lookup_running(virConnectPtr conn, const char *name, GError **error)
 {
-    virDomainPtr dom = vfp_libvirt_lookup(op->conn, name, error);
+    virDomainPtr dom = vfp_libvirt_lookup(conn, name, error);
 
     if (dom && virDomainIsActive(dom) != 1) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
@@ -121,7 +114,7 @@ set_live_metadata(virDomainPtr dom, const char *name, const char *metadata, GErr
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, metadata,
                              metadata ? VFP_DOMAIN_NS_PREFIX : NULL, VFP_DOMAIN_NS,
                              VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        set_libvirt_error(error, name, "cannot update its vfpool metadata");
+        vfp_libvirt_set_error(error, "domain '%s': cannot update its vfpool metadata", name);
         return FALSE;
     }
     return TRUE;
@@ -221,9 +214,8 @@ qmp_device_command(virDomainPtr dom, const char *name, const char *command, cons
     root = json_builder_get_root(builder);
     request = json_to_string(root, FALSE);
     if (virDomainQemuMonitorCommand(dom, request, &reply, 0) < 0) {
-        g_autofree char *what = g_strdup_printf("QMP %s for device '%s' failed", command, alias);
-
-        set_libvirt_error(error, name, what);
+        vfp_libvirt_set_error(error, "domain '%s': QMP %s for device '%s' failed", name, command,
+                              alias);
         return FALSE;
     }
     if (json_parser_load_from_data(parser, reply, -1, NULL) &&
@@ -299,7 +291,7 @@ wait_unplugged(Operation *op, virDomainPtr dom, const char *name, const char *al
 static gboolean
 run_unplug(Operation *op, VfpStep *step, GError **error)
 {
-    g_autoptr(VirDomain) dom = lookup_running(op, step->domain, error);
+    g_autoptr(VirDomain) dom = lookup_running(op->conn, step->domain, error);
     g_autoptr(VfpDomain) live = NULL;
     g_autofree char *metadata = NULL;
     gboolean present;
@@ -327,9 +319,8 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
         /* Recovering, the dead process may have asked already: then the guest is on it. */
         if (virDomainDetachDeviceFlags(dom, step->device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0 &&
             !op->recovering) {
-            g_autofree char *what = g_strdup_printf("cannot hot-unplug device '%s'", step->alias);
-
-            set_libvirt_error(error, step->domain, what);
+            vfp_libvirt_set_error(error, "domain '%s': cannot hot-unplug device '%s'",
+                                  step->domain, step->alias);
             return FALSE;
         }
         if (!wait_unplugged(op, dom, step->domain, step->alias, error))
@@ -353,7 +344,7 @@ static gboolean
 plug(Operation *op, const char *name, const char *alias, const char *metadata,
      const char *device, const char *address, gboolean in_place, GError **error)
 {
-    g_autoptr(VirDomain) dom = lookup_running(op, name, error);
+    g_autoptr(VirDomain) dom = lookup_running(op->conn, name, error);
     g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
     g_autofree char *metadata_before = before ? vfp_domain_metadata_to_string(before) : NULL;
     g_autoptr(VfpDomain) live = NULL;
@@ -372,9 +363,8 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
                         address);
     } else if (live && taken && !has_device(dom, alias, &local) && !local &&
                virDomainAttachDeviceFlags(dom, device, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        g_autofree char *what = g_strdup_printf("cannot hot-plug VF %s as '%s'", address, alias);
-
-        set_libvirt_error(&local, name, what);
+        vfp_libvirt_set_error(&local, "domain '%s': cannot hot-plug VF %s as '%s'", name, address,
+                              alias);
     }
     if (local) {
         /* As it was: no claim, and metadata that does not reserve the VF. */
@@ -428,7 +418,7 @@ undo_unplug(Operation *op, VfpStep *unplug)
 static gboolean
 pause_domain(Operation *op, const char *name, GError **error)
 {
-    g_autoptr(VirDomain) dom = lookup_running(op, name, error);
+    g_autoptr(VirDomain) dom = lookup_running(op->conn, name, error);
     int state, reason;
 
     if (!dom || virDomainGetState(dom, &state, &reason, 0) < 0)
@@ -440,7 +430,7 @@ pause_domain(Operation *op, const char *name, GError **error)
     if (!save(op, error))
         return FALSE;
     if (virDomainSuspend(dom) < 0) {
-        set_libvirt_error(error, name, "cannot pause the guest");
+        vfp_libvirt_set_error(error, "domain '%s': cannot pause the guest", name);
         g_ptr_array_remove_index(op->journal->paused, op->journal->paused->len - 1);
         save(op, NULL);
         return FALSE;
@@ -467,7 +457,8 @@ resume_all(Operation *op, GError **error)
         if (state == VIR_DOMAIN_PAUSED && virDomainResume(dom) < 0) {
             g_autoptr(GError) local = NULL;
 
-            set_libvirt_error(&local, name, "cannot resume the guest; run 'virsh resume'");
+            vfp_libvirt_set_error(&local, "domain '%s': cannot resume the guest; run 'virsh resume'",
+                                  name);
             g_warning("%s", local->message);
             if (ok)
                 g_propagate_error(error, g_steal_pointer(&local));
@@ -553,7 +544,8 @@ sync_definition(Operation *op, const char *name)
         virDomainPtr defined = virDomainDefineXML(op->conn, after);
 
         if (!defined) {
-            set_libvirt_error(&error, name, "libvirt refused the updated definition");
+            vfp_libvirt_set_error(&error, "domain '%s': libvirt refused the updated definition",
+                                  name);
             goto out;
         }
         virDomainFree(defined);
@@ -741,18 +733,9 @@ plan_plug(VfpJournal *journal, const VfpDomain *target, const char *alias,
 static VfpDomain *
 load_running(virConnectPtr conn, const char *name, GError **error)
 {
-    g_autoptr(VirDomain) dom = vfp_libvirt_lookup(conn, name, error);
+    g_autoptr(VirDomain) dom = lookup_running(conn, name, error);
 
-    if (!dom)
-        return NULL;
-    if (virDomainIsActive(dom) != 1) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                    "domain '%s' is not running; vfpool moves VFs of running domains only (for a "
-                    "stopped one, edit its request and run 'vfpool resolve %s')",
-                    name, name);
-        return NULL;
-    }
-    return vfp_libvirt_load(dom, FALSE, error);
+    return dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
 }
 
 static VfpAssignment

@@ -210,8 +210,7 @@ run_define(Cli *cli, GError **error)
     }
     dom = virDomainDefineXML(cli->conn, xml);
     if (!dom) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID, "%s: libvirt refused it: %s",
-                    cli->argument, virGetLastErrorMessage());
+        vfp_libvirt_set_error(error, "%s: libvirt refused it", cli->argument);
         return EXIT_FAILURE;
     }
     if (!(resolution = vfp_libvirt_resolve(cli->conn, dom, error))) {
@@ -244,8 +243,7 @@ run_start(Cli *cli, GError **error)
             return EXIT_SUCCESS;
         }
         if (attempt == START_ATTEMPTS || !strstr(virGetLastErrorMessage(), "held by running")) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "domain '%s' did not start: %s",
-                        cli->argument, virGetLastErrorMessage());
+            vfp_libvirt_set_error(error, "domain '%s' did not start", cli->argument);
             return EXIT_FAILURE;
         }
     }
