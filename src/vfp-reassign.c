@@ -658,6 +658,31 @@ operation_run(Operation *op, GError **error)
     return TRUE;
 }
 
+/* A VF leaves a guest by hot-unplug, which the guest OS must acknowledge: a guest paused by
+ * someone else never would, and its unplug would only time out. */
+static gboolean
+check_guests_run(virConnectPtr conn, const VfpJournal *journal, GError **error)
+{
+    for (guint i = 0; i < journal->steps->len; i++) {
+        const VfpStep *step = g_ptr_array_index(journal->steps, i);
+        g_autoptr(VirDomain) dom = NULL;
+        int state, reason;
+
+        if (step->kind != VFP_STEP_UNPLUG || step->in_place)
+            continue;
+        dom = virDomainLookupByName(conn, step->domain);
+        if (dom && virDomainGetState(dom, &state, &reason, 0) == 0 &&
+            state == VIR_DOMAIN_PAUSED) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                        "domain '%s' is paused, and a VF leaves a guest only when its running OS "
+                        "lets go of it; resume it ('virsh resume %s') and try again",
+                        step->domain, step->domain);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* Runs a planned journal under the operation lock: one operation at a time on the host. */
 static gboolean
 operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
@@ -667,6 +692,8 @@ operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
                                                             g_free);
     Operation op = {conn, journal, report, config, paused_at, FALSE};
 
+    if (!check_guests_run(conn, journal, error))
+        return FALSE;
     return operation_run(&op, error);
 }
 
@@ -955,14 +982,16 @@ vfp_reassign_resize(virConnectPtr conn, const char *pf_name, guint count, gboole
         return FALSE;
     for (guint i = 0; i < vfp_ledger_get_claims(ledger)->len; i++) {
         const VfpClaim *claim = g_ptr_array_index(vfp_ledger_get_claims(ledger), i);
+        VfpClaim *copy;
 
         if (g_strcmp0(claim->pf, pf->address) != 0)
             continue;
-        g_ptr_array_add(held, vfp_claim_new());
-        ((VfpClaim *)g_ptr_array_index(held, held->len - 1))->address = g_strdup(claim->address);
-        ((VfpClaim *)g_ptr_array_index(held, held->len - 1))->domain = g_strdup(claim->domain);
-        ((VfpClaim *)g_ptr_array_index(held, held->len - 1))->alias = g_strdup(claim->alias);
-        ((VfpClaim *)g_ptr_array_index(held, held->len - 1))->index = claim->index;
+        copy = vfp_claim_new();
+        copy->address = g_strdup(claim->address);
+        copy->domain = g_strdup(claim->domain);
+        copy->alias = g_strdup(claim->alias);
+        copy->index = claim->index;
+        g_ptr_array_add(held, copy);
         g_string_append_printf(holders, "%s%s (domain '%s')", holders->len ? ", " : "",
                                claim->address, claim->domain);
     }

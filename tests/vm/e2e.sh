@@ -1080,6 +1080,18 @@ else
     check "reassign: prints the pause window ($w)" test -n "$w"
     pause_reassign=$w
 
+    # A guest the administrator paused cannot acknowledge an unplug: refused before anything.
+    V suspend hp-b >/dev/null
+    ts=$(now)
+    "$vfpool" reassign hp-b ua-vfpool-net0 >"$work/reassign-paused.out" 2>&1
+    rc=$?
+    info "hp-b paused: $(head -n1 "$work/reassign-paused.out") (after $(secs "$ts")s)"
+    check "reassign of a paused guest is refused in one line that says so" \
+        eval "[ $rc = 1 ] && [ \$(grep -c . '$work/reassign-paused.out') = 1 ] && grep -q \"^vfpool: domain 'hp-b' is paused\" '$work/reassign-paused.out'"
+    check "the refusal changed nothing: hp-b stays paused with VF $vb, no journal" \
+        eval "[ \"\$(state_of hp-b)\" = paused ] && [ \"\$(live_source hp-b ua-vfpool-net0)\" = '$vb' ] && claims_are '$vb hp-b' && [ ! -e '$journal' ]"
+    V resume hp-b >/dev/null
+
     ib=$(vf_index "$igb_pf" "$vb")
     n=$(cat "$igb_pf/sriov_numvfs")
     m=$((ib >= 2 ? ib + 1 : 3))
