@@ -4,6 +4,7 @@
 
 #include <pci/pci.h>
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -164,6 +165,13 @@ vfp_vf_load(VfpPf *pf, guint index, GError **error)
     vf->driver = read_device_link(vf->address, "driver");
     if (!read_device_netdev(vf->address, &vf->netdev, &vf->netdev_up, &local))
         goto fail;
+    /* vfio-pci (and its variants) enable the device when a user opens it, and disable it
+     * when the last user closes it. */
+    if (vf->driver && strstr(vf->driver, "vfio")) {
+        if (!read_device_int_optional(vf->address, "enable", 0, &value, &local))
+            goto fail;
+        vf->vfio_open = value > 0;
+    }
     group = read_device_link(vf->address, "iommu_group");
     if (group) {
         vf->iommu_group = atoi(group);
@@ -527,13 +535,21 @@ vfp_vf_has_addresses(const VfpVf *vf, GError **error)
     return has;
 }
 
-/* A VF the host itself uses (its netdev is up or has addresses) is never handed to a guest:
- * unbinding it would cut the host's own traffic. */
+/* A VF in use outside vfpool is never handed to a guest: the host's own (its netdev is up or
+ * has addresses), where unbinding it would cut the host's traffic, or one a running VM got
+ * some other way (libvirt's own hostdev network, say), whose settings vfpool would change
+ * under that VM. Callers ask the ledger first: VFs of vfpool's own domains are held. */
 gboolean
 vfp_vf_in_host_use(const VfpVf *vf, char **why)
 {
     g_autoptr(GError) local = NULL;
 
+    if (vf->vfio_open) {
+        *why = g_strdup_printf("it is open through %s (by a running VM that did not get it "
+                               "from vfpool?)",
+                               vf->driver);
+        return TRUE;
+    }
     if (!vf->netdev)
         return FALSE;
     if (vf->netdev_up) {

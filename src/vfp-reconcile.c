@@ -165,9 +165,11 @@ reconcile_vfs(Reconcile *run, GError **error)
                 g_auto(VfpVfConfig) config = {0};
                 g_autoptr(GError) local = NULL;
 
+                /* Open through VFIO by a process outside libvirt: not left over, and an
+                 * unbind would wait until that process lets go. */
                 if (!vfp_pool_owns_vf(pool, vf) || !g_hash_table_add(seen, vf->address) ||
                     vfp_ledger_lookup(ledger, vf->address) ||
-                    g_hash_table_contains(run->passed, vf->address))
+                    g_hash_table_contains(run->passed, vf->address) || vf->vfio_open)
                     continue;
                 if (g_strcmp0(vf->driver, "vfio-pci") == 0 ||
                     g_strcmp0(vf->driver, pool->driver) == 0) {

@@ -38,8 +38,8 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
     }
     if (vfp_vf_in_host_use(found, &why)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                    "domain '%s': VF %s (pool %s) is in use by the host: %s; bring that device "
-                    "down or run 'vfpool resolve %s' to pick another VF",
+                    "domain '%s': VF %s (pool %s) is in use outside vfpool: %s; free it or run "
+                    "'vfpool resolve %s' to pick another VF",
                     domain->name, found->address, vf->pool->name, why, domain->name);
         return FALSE;
     }

@@ -129,8 +129,21 @@ sed "s/0000:b0:10.0/0000:3c:11.2/; s/0000:af:00.0/0000:3b:00.0/; s/index=\"0\"/i
      s/bus=\"0xb0\" slot=\"0x10\" function=\"0x0\"/bus=\"0x3c\" slot=\"0x11\" function=\"0x2\"/" \
     "$expected/net-numa.xml" >"$tmp/hostuse.xml"
 step net-numa prepare begin "$tmp/hostuse.xml"
-expect "a VF the host uses" 1 "in use by the host: its host network device vfpt3bv5 is up"
+expect "a VF the host uses" 1 "in use outside vfpool: its host network device vfpt3bv5 is up"
 tap_check "still nothing claimed" test "$(claims)" = 0
+# A VF a VM holds through VFIO without vfpool (libvirt's own hostdev network, say): vfio-pci
+# enables a device while a user has it open.
+mkdir -p "$tmp/root/sys/bus/pci/drivers/vfio-pci"
+ln -sfn "$tmp/root/sys/bus/pci/drivers/vfio-pci" "$pci/0000:b0:10.0/driver"
+echo 1 >"$pci/0000:b0:10.0/enable"
+cat "$netlink" >"$tmp/netlink.before" 2>/dev/null
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "a VF open through VFIO outside vfpool" 1 \
+    "VF 0000:b0:10.0 (pool net-a) is in use outside vfpool: it is open through vfio-pci"
+untouched() { [ "$(claims)" = 0 ] && [ "$(cat "$netlink" 2>/dev/null)" = "$(cat "$tmp/netlink.before")" ]; }
+tap_check "nothing claimed and none of its settings touched" untouched
+rm -f "$pci/0000:b0:10.0/enable"
+ln -sfn "$tmp/root/sys/bus/pci/drivers/igbvf" "$pci/0000:b0:10.0/driver"
 
 # --- migrate: addresses of another host are rewritten to local VFs, nothing claimed
 sed "s/0000:b0:10.0/0000:99:10.0/; s/0000:af:00.0/0000:99:00.0/;

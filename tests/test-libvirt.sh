@@ -196,6 +196,11 @@ fakesys_probe_to() { # bind a fake VF to DRIVER as if by hand
     ln -sfn "../../../bus/pci/drivers/$2" "$pci/$1/driver"
 }
 fakesys_probe_to 0000:3c:11.0 vfio-pci
+echo 1 >"$pci/0000:3c:11.0/enable"
+"$vfpool" reconcile --dry-run >"$tmp/out" 2>&1
+tap_check "reconcile leaves alone a VF that a process outside libvirt has open through VFIO" \
+    sh -c "grep -q 'would repair' '$tmp/out' && ! grep -q 0000:3c:11.0 '$tmp/out'"
+rm -f "$pci/0000:3c:11.0/enable"
 
 "$vfpool" reconcile >"$tmp/out" 2>&1
 rc=$?

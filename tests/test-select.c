@@ -205,6 +205,33 @@ test_rejections_explained(void)
     }
 }
 
+/* A VF open through VFIO by a VM that did not get it from vfpool (libvirt's own hostdev
+ * network, say) is in use; one only bound to vfio-pci ahead of time is free. */
+static void
+test_vfio_open_outside_vfpool(void)
+{
+    g_autoptr(TestHost) host = test_host_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) choices = NULL;
+    VfpRejection *rejection;
+
+    test_host_write_pool(host, "p", "<pool name='p'><pf address='0000:3b:00.0'/></pool>");
+    test_host_sh(host, "fakesys_driver \"$ROOT\" vfio-pci; "
+                       "d=\"$ROOT/sys/bus/pci/devices/0000:3c:10.0\"; "
+                       "ln -sfn \"$ROOT/sys/bus/pci/drivers/vfio-pci\" \"$d/driver\"; "
+                       "echo 1 >\"$d/enable\"");
+    choices = resolve_full("t", "<vfpool:vf alias='ua-t0' pool='p'/>", NULL, NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(((VfpChoice *)g_ptr_array_index(choices, 0))->address, ==, "0000:3c:10.2");
+    rejection = g_ptr_array_index(((VfpChoice *)g_ptr_array_index(choices, 0))->rejections, 0);
+    g_assert_cmpstr(rejection->address, ==, "0000:3c:10.0");
+    g_assert_cmpstr(vfp_reject_reason_to_string(rejection->reason), ==, "host-use");
+    g_assert_nonnull(strstr(rejection->detail, "open through vfio-pci"));
+
+    test_host_sh(host, "echo 0 >\"$ROOT/sys/bus/pci/devices/0000:3c:10.0/enable\"");
+    assert_choice("p", NULL, NULL, "0000:3c:10.0");
+}
+
 /* VFs 2 and 3 of PF af share a group: fine inside one pool, but not once another domain holds
  * one of them. */
 static void
@@ -405,6 +432,7 @@ main(int argc, char **argv)
     g_test_add_func("/select/numa-ignore", test_numa_ignore);
     g_test_add_func("/select/rejections", test_rejections_explained);
     g_test_add_func("/select/iommu-held-sibling", test_iommu_group_held_sibling);
+    g_test_add_func("/select/vfio-open", test_vfio_open_outside_vfpool);
     g_test_add_func("/select/two-requests", test_two_requests_distinct);
     g_test_add_func("/select/reservation-kept", test_reservation_kept);
     g_test_add_func("/select/manual-edit", test_manual_edit_kept);

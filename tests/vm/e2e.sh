@@ -895,6 +895,22 @@ if [ -n "$av" ] && [ "$av" = "$al" ]; then
     syslog_has "domain 'cmp-vp2': VF $al: set" &&
         info "hook log: $(grep -F "domain 'cmp-vp2'" /var/log/messages | sed 's/.*vfpool-hook\[[0-9]*\]: //' | tr '\n' ';')"
 fi
+# The hook's own check, the choice forced: a domain whose reservation (written by hand) is the
+# VF cmp-lv holds through VFIO must not start, and must not touch that VF's settings.
+if [ -n "$al" ]; then
+    IFS=':.' read -r _ b s f <<<"$al"
+    info "VF $al: driver $(basename "$(readlink "/sys/bus/pci/devices/$al/driver")"), enable $(cat "/sys/bus/pci/devices/$al/enable")"
+    domain_xml cmp-vp3 "<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:08:05'/>
+      <vfpool:reservation alias='ua-vfpool-net0' address='$al' pf='$igb_pf_addr' index='$il'/>" \
+        "<interface type='hostdev' managed='yes'><mac address='52:54:00:e2:08:05'/><source><address type='pci' domain='0x0000' bus='0x$b' slot='0x$s' function='0x$f'/></source><alias name='ua-vfpool-net0'/></interface>"
+    V create "$work/cmp-vp3.xml" >"$work/cmp-vp3.out" 2>&1
+    rc=$?
+    info "virsh create cmp-vp3 (reserving $al by hand): exit $rc: $(grep -o 'vfpool:.*' "$work/cmp-vp3.out" | head -n1)"
+    check "the hook refuses the VF cmp-lv holds through VFIO outside vfpool, in its own words" \
+        eval "[ $rc != 0 ] && grep -q 'in use outside vfpool: it is open through vfio-pci' '$work/cmp-vp3.out'"
+    check "cmp-lv still runs, its VF as it was (ip link), nothing claimed" \
+        eval "running cmp-lv && [ \"\$(vf_line '${il:-0}')\" = '$lv_line' ] && ledger_empty"
+fi
 # A stopped pooled domain whose reservation (written by hand) is the VF cmp-lv runs on, and
 # whose name sorts first: vfpoold must still move it off that VF.
 if daemon_on && [ -n "$al" ]; then
