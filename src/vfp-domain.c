@@ -299,7 +299,7 @@ vfp_domain_find_reservation(const VfpDomain *domain, const char *alias)
     return NULL;
 }
 
-/* ---- rewriting ---------------------------------------------------------------------------- */
+/* ---- rewriting ----------------------------------------------------------------------------- */
 
 /* The whitespace that indents NODE: what follows the last newline of the text before it. */
 static char *
@@ -714,7 +714,7 @@ vfp_domain_to_string(const VfpDomain *domain)
     return vfp_xml_to_string(domain->doc);
 }
 
-/* ---- editing one request, for hot-plug ---------------------------------------------------- */
+/* ---- editing one request, for hot-plug ----------------------------------------------------- */
 
 /* The XML of NODE alone, namespaces declared in it: what libvirt's device and metadata calls
  * take. */

@@ -178,7 +178,7 @@ hook_prepare(const VfpDomain *domain, GError **error)
     return vfp_take_all(domain, host, ledger, vfs, "prepare", error);
 }
 
-/* ---- the other steps ---------------------------------------------------------------------- */
+/* ---- the other steps ----------------------------------------------------------------------- */
 
 /* release end: never fails; what cannot be restored is logged. */
 static gboolean

@@ -132,8 +132,10 @@ read_claim(JsonNode *node)
     claim->uuid = g_strdup(vfp_json_get_string(object, "uuid"));
     claim->alias = g_strdup(vfp_json_get_string(object, "alias"));
     claim->step = g_strdup(vfp_json_get_string(object, "step"));
-    if (!claim->address || !claim->domain || !claim->uuid || !vfp_json_get_int(object, "index", &index) ||
-        !vfp_json_get_int(object, "time", &claim->time) || !vfp_json_get_int(object, "pid", &claim->pid))
+    if (!claim->address || !claim->domain || !claim->uuid ||
+        !vfp_json_get_int(object, "index", &index) ||
+        !vfp_json_get_int(object, "time", &claim->time) ||
+        !vfp_json_get_int(object, "pid", &claim->pid))
         return NULL;
     claim->index = index;
     claim->pending = json_object_get_boolean_member_with_default(object, "pending", FALSE);

@@ -77,8 +77,9 @@ vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
 {
     g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
     virDomainPtr *doms = NULL;
-    int count = virConnectListAllDomains(
-        conn, &doms, persistent ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    int count = virConnectListAllDomains(conn, &doms,
+                                         persistent ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
+                                                    : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
         vfp_libvirt_set_error(error, "cannot list libvirt domains");

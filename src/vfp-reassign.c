@@ -120,7 +120,7 @@ set_live_metadata(virDomainPtr dom, const char *name, const char *metadata, GErr
     return TRUE;
 }
 
-/* ---- giving a VF back and taking one, in the ledger ------------------------------------------ */
+/* ---- giving a VF back and taking one, in the ledger ---------------------------------------- */
 
 static void
 give_back(const char *domain, const char *uuid, const char *address)
@@ -187,7 +187,7 @@ take(const VfpDomain *live, const char *alias, const char *device_xml, const cha
     return vfp_take_all(live, host, ledger, takes, step, error);
 }
 
-/* ---- a QEMU's own VFIO pause/resume ------------------------------------------------------- */
+/* ---- a QEMU's own VFIO pause/resume -------------------------------------------------------- */
 
 /* Runs {"execute": COMMAND, "arguments": {"id": ALIAS[, "host": HOST]}} in the domain's QEMU.
  * libvirt names each device's QEMU id after its alias. */
@@ -256,7 +256,7 @@ qemu_has_vfio_pause(virConnectPtr conn, const char *name, const VfpConfig *confi
     return pause && resume;
 }
 
-/* ---- the steps ------------------------------------------------------------------------------ */
+/* ---- the steps ----------------------------------------------------------------------------- */
 
 /* Linux pciehp alone waits 5 s after QEMU presses the slot's attention button. */
 static gboolean
@@ -413,7 +413,7 @@ undo_unplug(Operation *op, VfpStep *unplug)
     save(op, NULL);
 }
 
-/* ---- pausing ---------------------------------------------------------------------------------- */
+/* ---- pausing ------------------------------------------------------------------------------- */
 
 static gboolean
 pause_domain(Operation *op, const char *name, GError **error)
@@ -457,7 +457,8 @@ resume_all(Operation *op, GError **error)
         if (state == VIR_DOMAIN_PAUSED && virDomainResume(dom) < 0) {
             g_autoptr(GError) local = NULL;
 
-            vfp_libvirt_set_error(&local, "domain '%s': cannot resume the guest; run 'virsh resume'",
+            vfp_libvirt_set_error(&local,
+                                  "domain '%s': cannot resume the guest; run 'virsh resume'",
                                   name);
             g_warning("%s", local->message);
             if (ok)
@@ -481,7 +482,7 @@ resume_all(Operation *op, GError **error)
     return ok;
 }
 
-/* ---- the persistent definitions --------------------------------------------------------------- */
+/* ---- the persistent definitions ------------------------------------------------------------ */
 
 /* Makes the persistent definition of a domain the operation touched agree with what it now
  * runs: the request and its VF where the live domain has the device, no request where the
@@ -525,7 +526,8 @@ sync_definition(Operation *op, const char *name)
         }
         if (!device.found || !reservation)
             continue; /* a device that could not be plugged back: keep the definition */
-        if (!vfp_domain_find_request(config, alias) && !vfp_domain_add_request(config, live, alias, &error))
+        if (!vfp_domain_find_request(config, alias) &&
+            !vfp_domain_add_request(config, live, alias, &error))
             goto out;
         if (g_strcmp0(vfp_domain_find_request(config, alias)->pool, request->pool) != 0 &&
             !vfp_domain_set_request_pool(config, alias, request->pool, &error))
@@ -558,7 +560,7 @@ out:
                   op->journal->operation, name, error->message, name);
 }
 
-/* ---- running an operation --------------------------------------------------------------------- */
+/* ---- running an operation ------------------------------------------------------------------ */
 
 static gboolean
 run_resize(Operation *op, GError **error)
@@ -719,7 +721,7 @@ operation_lock(VfpConfig **config, GError **error)
     return lock;
 }
 
-/* ---- planning --------------------------------------------------------------------------------- */
+/* ---- planning ------------------------------------------------------------------------------ */
 
 /* The unplug step of ALIAS of the running LIVE domain, with what it had then. */
 static VfpStep *
@@ -809,7 +811,8 @@ vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const
                     to, alias);
         return FALSE;
     }
-    if (!vfp_domain_find_request(target, alias) && !vfp_domain_add_request(target, source, alias, error))
+    if (!vfp_domain_find_request(target, alias) &&
+        !vfp_domain_add_request(target, source, alias, error))
         return FALSE;
     reservation = vfp_domain_find_reservation(source, alias);
     vfp_domain_get_device(source, alias, &device);
@@ -1068,7 +1071,8 @@ vfp_reassign_recover(virConnectPtr conn, gboolean dry_run, VfpReassignReport *re
     op = (Operation){conn, journal, report, config, paused_at, TRUE};
     if (dry_run) {
         g_ptr_array_add(report->changes,
-                        g_strdup_printf("would finish the interrupted operation '%s' (pid %" G_GINT64_FORMAT ")",
+                        g_strdup_printf("would finish the interrupted operation '%s' (pid "
+                                        "%" G_GINT64_FORMAT ")",
                                         journal->operation, journal->pid));
         return TRUE;
     }

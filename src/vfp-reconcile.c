@@ -123,7 +123,8 @@ reconcile_reservations(Reconcile *run, GError **error)
 
                 if (!first)
                     g_hash_table_insert(owner, reservation->address, domain->name);
-                else if (g_strcmp0(first, domain->name) != 0 && !is_running(run, vfp_domain_key(domain)))
+                else if (g_strcmp0(first, domain->name) != 0 &&
+                         !is_running(run, vfp_domain_key(domain)))
                     g_hash_table_insert(loser, domain->name, (gpointer)first);
             }
         }

@@ -60,7 +60,8 @@ vfp_vf_state_sweep_pending(VfpLedger *ledger, VfpHost *host)
             i++;
             continue;
         }
-        g_message("domain '%s': undoing the unfinished claim of VF %s left by hook pid %" G_GINT64_FORMAT,
+        g_message("domain '%s': undoing the unfinished claim of VF %s left by hook pid "
+                  "%" G_GINT64_FORMAT,
                   claim->domain, claim->address, claim->pid);
         vfp_vf_state_restore(host, claim);
         g_ptr_array_remove_index(claims, i);

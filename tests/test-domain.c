@@ -147,7 +147,8 @@ test_edit_requests(void)
 
     /* libvirt adds the vfpool: prefix itself and refuses a declared one. */
     metadata = vfp_domain_metadata_to_string(to);
-    g_assert_true(g_str_has_prefix(metadata, "<vfpool xmlns=\"http://vfpool.org/xmlns/libvirt/domain/1.0\">"));
+    g_assert_true(g_str_has_prefix(
+        metadata, "<vfpool xmlns=\"http://vfpool.org/xmlns/libvirt/domain/1.0\">"));
     g_assert_null(strstr(metadata, "xmlns:"));
     g_assert_nonnull(strstr(metadata, "<reservation alias=\"ua-net\" address=\"0000:3c:10.2\""));
 

@@ -116,7 +116,8 @@ test_spread_picks_idlest_pf(void)
     g_autoptr(TestHost) host = test_host_new();
 
     test_host_write_pool(host, "p",
-                         "<pool name='p'>" NET_PFS "<select policy='spread' numa='ignore'/></pool>");
+                         "<pool name='p'>" NET_PFS
+                         "<select policy='spread' numa='ignore'/></pool>");
     claim("0000:3c:10.0", "0000:3b:00.0", "a");
     claim("0000:3c:10.2", "0000:3b:00.0", "b");
     assert_choice("p", NULL, NULL, "0000:b0:10.0");
