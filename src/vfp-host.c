@@ -540,7 +540,7 @@ vfp_vf_has_addresses(const VfpVf *vf, GError **error)
  * some other way (libvirt's own hostdev network, say), whose settings vfpool would change
  * under that VM. Callers ask the ledger first: VFs of vfpool's own domains are held. */
 gboolean
-vfp_vf_in_host_use(const VfpVf *vf, char **why)
+vfp_vf_used_outside_vfpool(const VfpVf *vf, char **why)
 {
     g_autoptr(GError) local = NULL;
 

@@ -58,4 +58,4 @@ char *vfp_pf_predict_vf_address(const VfpPf *pf, guint index);
 gboolean vfp_pf_set_num_vfs(VfpPf *pf, guint count, GError **error);
 
 gboolean vfp_vf_has_addresses(const VfpVf *vf, GError **error);
-gboolean vfp_vf_in_host_use(const VfpVf *vf, char **why);
+gboolean vfp_vf_used_outside_vfpool(const VfpVf *vf, char **why);

@@ -250,7 +250,7 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
         }
         return TRUE;
     }
-    if (vfp_vf_in_host_use(vf, &why)) {
+    if (vfp_vf_used_outside_vfpool(vf, &why)) {
         add_rejection(rejections, candidate, VFP_REJECT_HOST_USE, why);
         return FALSE;
     }
@@ -627,7 +627,7 @@ vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf, char **det
         *detail = g_strdup_printf("reserved by domain '%s'", holder);
         return vfp_reject_reason_to_string(VFP_REJECT_RESERVED);
     }
-    if (vfp_vf_in_host_use(vf, detail))
+    if (vfp_vf_used_outside_vfpool(vf, detail))
         return vfp_reject_reason_to_string(VFP_REJECT_HOST_USE);
     for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
         const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);

@@ -36,7 +36,7 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
                     domain->name);
         return FALSE;
     }
-    if (vfp_vf_in_host_use(found, &why)) {
+    if (vfp_vf_used_outside_vfpool(found, &why)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                     "domain '%s': VF %s (pool %s) is in use outside vfpool: %s; free it or run "
                     "'vfpool resolve %s' to pick another VF",
