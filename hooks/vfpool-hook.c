@@ -2,8 +2,9 @@
  *
  * libvirt runs every hook at every lifecycle step of every domain, so this front is plain libc:
  * it answers "not ours" as fast as starting /bin/true, and only for a domain whose XML carries
- * the vfpool namespace at a step vfpool handles does it exec vfpool-hook-worker (next to it),
- * which has the XML parser, netlink and the ledger. */
+ * the vfpool namespace at a step vfpool handles, or that holds VFs at release whatever its XML
+ * says now, does it exec vfpool-hook-worker (next to it), which has the XML parser, netlink and
+ * the ledger. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vfp-domain-ns.h"
+#include "vfp-state-layout.h"
 
 #define MAX_XML_SIZE (64 << 20)
 
@@ -31,6 +34,35 @@ is_handled_step(const char *op, const char *subop)
             return 1;
     }
     return 0;
+}
+
+/* Whether the domain of XML has an entry in the state directory: it holds VFs, even when the
+ * vfpool metadata was removed from its live XML. libvirt writes <uuid> before any element a
+ * user can name, and escapes '<' in text, so the first one is the domain's. */
+static int
+holds_vfs(const char *xml, size_t size)
+{
+    static const char open_tag[] = "<uuid>";
+    const char *dir = getenv(VFP_STATE_DIR_ENV);
+    const char *start = memmem(xml, size, open_tag, strlen(open_tag));
+    char uuid[37], path[PATH_MAX];
+    struct stat st;
+
+    if (!start || (size_t)(xml + size - start) < strlen(open_tag) + sizeof(uuid))
+        return 0;
+    start += strlen(open_tag);
+    for (size_t i = 0; i < sizeof(uuid) - 1; i++) {
+        if (start[i] == '\0' || !strchr("0123456789abcdefABCDEF-", start[i]))
+            return 0;
+        uuid[i] = start[i];
+    }
+    uuid[sizeof(uuid) - 1] = '\0';
+    if (start[sizeof(uuid) - 1] != '<')
+        return 0;
+    if (snprintf(path, sizeof(path), "%s/%s/%s", dir && *dir ? dir : VFP_STATE_DIR_DEFAULT,
+                 VFP_STATE_DOMAINS, uuid) >= (int)sizeof(path))
+        return 0;
+    return stat(path, &st) == 0;
 }
 
 /* Failing a blocking step stops the domain; only fail where libvirt would show it. */
@@ -77,7 +109,8 @@ main(int argc, char **argv)
             break;
         size += n;
     }
-    if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS))) {
+    if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS)) &&
+        !(strcmp(argv[2], "release") == 0 && holds_vfs(xml, size))) {
         free(xml);
         return 0;
     }

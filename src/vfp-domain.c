@@ -56,46 +56,43 @@ child_text(xmlNode *parent, const char *name)
     return content ? g_strstrip(g_strdup((const char *)content)) : NULL;
 }
 
-/* libvirt's nodeset syntax: "0", "0-3", "0,2", "0-3,^2". */
+/* libvirt's nodeset syntax: "0", "0-3", "0,2", "0-3,^2". Kept as a set of at most
+ * VFP_NUMA_NODES_MAX nodes, so no nodeset costs more than that. */
 static gboolean
 parse_nodeset(const char *text, GArray *nodes)
 {
-    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+    g_auto(GStrv) parts = NULL;
+    gboolean in_set[VFP_NUMA_NODES_MAX] = {FALSE};
 
+    if (strlen(text) > VFP_NODESET_MAX_LENGTH)
+        return FALSE;
+    parts = g_strsplit(text, ",", -1);
     for (guint i = 0; parts[i]; i++) {
         const char *part = g_strstrip(parts[i]);
+        gboolean exclude = part[0] == '^';
         guint64 first, last;
         char *end = NULL;
 
-        if (part[0] == '^') {
-            guint64 excluded = g_ascii_strtoull(part + 1, &end, 10);
-
-            if (end == part + 1 || *end)
-                return FALSE;
-            for (guint j = 0; j < nodes->len; j++) {
-                if (g_array_index(nodes, int, j) == (int)excluded)
-                    g_array_remove_index(nodes, j--);
-            }
-            continue;
-        }
+        part += exclude;
         first = g_ascii_strtoull(part, &end, 10);
-        if (end == part)
+        if (end == part || !g_ascii_isdigit(*part))
             return FALSE;
         last = first;
-        if (*end == '-') {
+        if (*end == '-' && !exclude) {
             const char *start = end + 1;
 
             last = g_ascii_strtoull(start, &end, 10);
-            if (end == start)
+            if (end == start || !g_ascii_isdigit(*start))
                 return FALSE;
         }
-        if (*end || last < first || last > 1023)
+        if (*end || last < first || last >= VFP_NUMA_NODES_MAX)
             return FALSE;
-        for (guint64 node = first; node <= last; node++) {
-            int value = node;
-
-            g_array_append_val(nodes, value);
-        }
+        for (guint64 node = first; node <= last; node++)
+            in_set[node] = !exclude;
+    }
+    for (int node = 0; node < VFP_NUMA_NODES_MAX; node++) {
+        if (in_set[node])
+            g_array_append_val(nodes, node);
     }
     return TRUE;
 }
@@ -113,17 +110,6 @@ parse_request(VfpDomain *domain, xmlNode *node, GError **error)
     request->pool = vfp_xml_get_prop(node, "pool");
     g_ptr_array_add(domain->requests, request);
 
-    for (guint i = 0; i + 1 < domain->requests->len; i++) {
-        VfpRequest *other = g_ptr_array_index(domain->requests, i);
-
-        if (g_str_equal(other->alias, request->alias)) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                        "domain '%s': alias '%s' is used by two vfpool:vf requests; give each "
-                        "request its own ua- alias",
-                        domain->name, request->alias);
-            return FALSE;
-        }
-    }
     what = g_strdup_printf("domain '%s': vf '%s'", domain->name, request->alias);
     if (!vfp_vf_config_read(&request->config, node, what, error))
         return FALSE;
@@ -133,8 +119,8 @@ parse_request(VfpDomain *domain, xmlNode *node, GError **error)
     return TRUE;
 }
 
-static gboolean
-parse_reservation(VfpDomain *domain, xmlNode *node, GError **error)
+static void
+parse_reservation(VfpDomain *domain, xmlNode *node)
 {
     VfpReservation *reservation = g_new0(VfpReservation, 1);
     g_autofree char *index = vfp_xml_get_prop(node, "index");
@@ -144,11 +130,70 @@ parse_reservation(VfpDomain *domain, xmlNode *node, GError **error)
     reservation->pf = vfp_xml_get_prop(node, "pf");
     reservation->index = g_ascii_strtoull(index, NULL, 10);
     g_ptr_array_add(domain->reservations, reservation);
-    if (vfp_domain_find_reservation(domain, reservation->alias) != reservation) {
+}
+
+/* Requests and reservations must pair up one to one and name distinct VFs: two requests on
+ * one alias would share a device, two reservations of one VF would take it twice. */
+static gboolean
+check_unique(const VfpDomain *domain, GError **error)
+{
+    g_autoptr(GHashTable) aliases = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < domain->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
+
+        if (!g_hash_table_add(aliases, request->alias)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': alias '%s' is used by two vfpool:vf requests; give each "
+                        "request its own ua- alias",
+                        domain->name, request->alias);
+            return FALSE;
+        }
+    }
+    g_hash_table_remove_all(aliases);
+    for (guint i = 0; i < domain->reservations->len; i++) {
+        const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
+        const char *other = g_hash_table_lookup(reserved, reservation->address);
+
+        if (!g_hash_table_add(aliases, reservation->alias)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': two vfpool reservations for alias '%s'; remove both with "
+                        "'virsh edit %s', then run 'vfpool resolve %s'",
+                        domain->name, reservation->alias, domain->name, domain->name);
+            return FALSE;
+        }
+        if (other) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': vf '%s' and vf '%s' both reserve VF %s; remove their "
+                        "vfpool:reservation elements with 'virsh edit %s', then run 'vfpool "
+                        "resolve %s'",
+                        domain->name, other, reservation->alias, reservation->address,
+                        domain->name, domain->name);
+            return FALSE;
+        }
+        g_hash_table_insert(reserved, reservation->address, reservation->alias);
+    }
+    return TRUE;
+}
+
+/* Before anything costs more than a walk over the children: a domain cannot hold more PCI
+ * devices than this, and the hook must not be made to spend time on more. */
+static gboolean
+check_size(const VfpDomain *domain, xmlNode *vfpool, GError **error)
+{
+    guint children = 0, requests = 0;
+
+    for (xmlNode *node = vfpool->children; node; node = node->next) {
+        children += node->type == XML_ELEMENT_NODE;
+        requests += vfp_xml_is_element(node, VFP_DOMAIN_NS, "vf");
+    }
+    if (requests > VFP_DOMAIN_REQUESTS_MAX || children > 2 * VFP_DOMAIN_REQUESTS_MAX) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                    "domain '%s': two vfpool reservations for alias '%s'; run 'vfpool resolve' "
-                    "to rewrite them",
-                    domain->name, reservation->alias);
+                    "domain '%s': its vfpool metadata has %u elements (%u vfpool:vf requests); "
+                    "a domain may have at most %u requests, each with one reservation: remove "
+                    "the extra ones",
+                    domain->name, children, requests, VFP_DOMAIN_REQUESTS_MAX);
         return FALSE;
     }
     return TRUE;
@@ -169,6 +214,8 @@ parse_metadata(VfpDomain *domain, xmlNode *vfpool, GError **error)
     g_autofree char *what = g_strdup_printf("domain '%s': vfpool metadata", domain->name);
 
     /* Validate the vfpool subtree alone: the rest belongs to libvirt's own schema. */
+    if (!check_size(domain, vfpool, error))
+        return FALSE;
     xmlDocSetRootElement(copy, xmlDocCopyNode(vfpool, copy, 1));
     if (!vfp_xml_validate(copy, "domain-metadata.rng", what, error))
         return FALSE;
@@ -177,11 +224,10 @@ parse_metadata(VfpDomain *domain, xmlNode *vfpool, GError **error)
             if (!parse_request(domain, node, error))
                 return FALSE;
         } else if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "reservation")) {
-            if (!parse_reservation(domain, node, error))
-                return FALSE;
+            parse_reservation(domain, node);
         }
     }
-    return TRUE;
+    return check_unique(domain, error);
 }
 
 /* Takes DOC, also on failure. */
@@ -216,8 +262,10 @@ domain_from_doc(xmlDoc *doc, GError **error)
 
         if (nodeset && !parse_nodeset(nodeset, domain->numa_nodes)) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                        "domain '%s': numatune nodeset '%s' is not a node list like 0-1,3",
-                        domain->name, nodeset);
+                        "domain '%s': numatune nodeset '%.64s%s' is not a node list like 0-1,3 "
+                        "of nodes below %d",
+                        domain->name, nodeset, strlen(nodeset) > 64 ? "..." : "",
+                        VFP_NUMA_NODES_MAX);
             return NULL;
         }
     }

@@ -9,6 +9,11 @@
 #include "vfp-domain-ns.h"
 #include "vfp-vfconfig.h"
 
+/* Bounds on what a domain's author can make the hook read. */
+#define VFP_DOMAIN_REQUESTS_MAX 256 /* vfpool:vf requests per domain */
+#define VFP_NUMA_NODES_MAX 1024     /* NUMA nodes in a <numatune> nodeset */
+#define VFP_NODESET_MAX_LENGTH 8192
+
 typedef struct {
     char *alias;
     char *pool;

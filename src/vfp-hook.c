@@ -12,6 +12,7 @@
 #include "vfp-hook.h"
 #include "vfp-netlink.h"
 #include "vfp-select.h"
+#include "vfp-statedir.h"
 #include "vfp-vfio.h"
 #include "vfp-take.h"
 #include "vfp-vfstate.h"
@@ -70,8 +71,8 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
     return TRUE;
 }
 
-/* Checks each reservation against the pools and the ledger, and finds which PFs need VFs
- * created (PF -> count, in CREATE). */
+/* Checks each reservation against the pools, the ledger and the host, all before anything
+ * changes, and finds which PFs need VFs created (PF -> count, in CREATE). */
 static gboolean
 validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
                       VfpLedger *ledger, GArray *vfs, GHashTable *create, GError **error)
@@ -110,6 +111,8 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
                         domain->name);
             return FALSE;
         }
+        if (!vfp_take_check(domain, host, ledger, vf, error))
+            return FALSE;
         if (reservation->index >= vf->pf->num_vfs) {
             guint count = MIN(vf->pool->create, vf->pf->total_vfs);
             guint planned = GPOINTER_TO_UINT(g_hash_table_lookup(create, vf->pf));
@@ -120,8 +123,9 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
     return TRUE;
 }
 
+/* Every reservation was checked before (vfp_take_check), the PFs' VFs unused among them. */
 static gboolean
-create_vfs(const VfpDomain *domain, VfpLedger *ledger, GHashTable *create, GError **error)
+create_vfs(const VfpDomain *domain, GHashTable *create, GError **error)
 {
     GHashTableIter iter;
     gpointer key, value;
@@ -129,22 +133,8 @@ create_vfs(const VfpDomain *domain, VfpLedger *ledger, GHashTable *create, GErro
     g_hash_table_iter_init(&iter, create);
     while (g_hash_table_iter_next(&iter, &key, &value)) {
         VfpPf *pf = key;
-        GPtrArray *claims = vfp_ledger_get_claims(ledger);
         guint before = pf->num_vfs;
 
-        for (guint i = 0; i < claims->len; i++) {
-            const VfpClaim *claim = g_ptr_array_index(claims, i);
-
-            if (g_strcmp0(claim->pf, pf->address) == 0) {
-                g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                            "domain '%s': PF %s needs %u VFs but has %u, and its VF %s is held "
-                            "by running domain '%s'; run 'vfpool resolve %s' to pick an "
-                            "existing VF",
-                            domain->name, pf->address, GPOINTER_TO_UINT(value), pf->num_vfs,
-                            claim->address, claim->domain, domain->name);
-                return FALSE;
-            }
-        }
         if (!vfp_pf_set_num_vfs(pf, GPOINTER_TO_UINT(value), error)) {
             g_prefix_error(error, "domain '%s': cannot create VFs: ", domain->name);
             return FALSE;
@@ -171,7 +161,7 @@ hook_prepare(const VfpDomain *domain, GError **error)
         return FALSE;
     vfp_vf_state_sweep_pending(ledger, host);
     if (!validate_reservations(domain, pools, host, ledger, vfs, create, error) ||
-        !create_vfs(domain, ledger, create, error)) {
+        !create_vfs(domain, create, error)) {
         vfp_take_abandon(domain, host, ledger, vfs);
         return FALSE;
     }
@@ -187,7 +177,6 @@ hook_release(const VfpDomain *domain, GError **error)
     g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
     g_autoptr(VfpHost) host = vfp_host_new();
     GPtrArray *claims;
-    guint released = 0;
 
     if (!ledger)
         return FALSE;
@@ -204,9 +193,11 @@ hook_release(const VfpDomain *domain, GError **error)
         g_message("domain '%s': step release: gave back VF %s (pool %s)", domain->name,
                   claim->address, claim->pool);
         g_ptr_array_remove_index(claims, i);
-        released++;
     }
-    return vfp_ledger_commit(ledger, error);
+    if (!vfp_ledger_commit(ledger, error))
+        return FALSE;
+    vfp_state_unmark_domain(vfp_domain_key(domain)); /* also one a killed hook left behind */
+    return TRUE;
 }
 
 /* migrate begin (destination) and restore begin: choose local VFs without claiming them (the
@@ -295,8 +286,14 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length,
         g_clear_pointer(&domain, vfp_domain_free);
     }
     if (!domain) {
-        g_prefix_error(&error, "domain '%s': ", name);
-    } else if (domain->requests->len == 0) {
+        g_autofree char *named = g_strdup_printf("domain '%s'", name);
+
+        /* Errors found once the XML's <name> is known name it already. */
+        if (!strstr(error->message, named))
+            g_prefix_error(&error, "%s: ", named);
+    } else if (domain->requests->len == 0 && step != VFP_HOOK_RELEASE) {
+        /* Release gives back whatever the domain holds, even when its live XML lost the
+         * vfpool metadata: the hook front sends it here when the domain has a state entry. */
         return 0;
     } else {
         switch (step) {

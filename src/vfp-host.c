@@ -536,17 +536,26 @@ vfp_vf_has_addresses(const VfpVf *vf, GError **error)
 }
 
 /* A VF in use outside vfpool is never handed to a guest: the host's own (its netdev is up or
- * has addresses), where unbinding it would cut the host's traffic, or one a running VM got
- * some other way (libvirt's own hostdev network, say), whose settings vfpool would change
- * under that VM. Callers ask the ledger first: VFs of vfpool's own domains are held. */
+ * has addresses, or it has no netdev and a host driver serves it), where unbinding it would
+ * cut the host off, or one a running VM got some other way (libvirt's own hostdev network,
+ * say), whose settings vfpool would change under that VM. Callers ask the ledger first: VFs
+ * of vfpool's own domains are held. */
 gboolean
-vfp_vf_used_outside_vfpool(const VfpVf *vf, char **why)
+vfp_vf_used_outside_vfpool(const VfpVf *vf, VfpHostDriverRule rule, char **why)
 {
     g_autoptr(GError) local = NULL;
 
     if (vf->vfio_open) {
         *why = g_strdup_printf("it is open through %s (by a running VM that did not get it "
                                "from vfpool?)",
+                               vf->driver);
+        return TRUE;
+    }
+    if (!vf->netdev && vf->driver && !strstr(vf->driver, "vfio") &&
+        rule == VFP_HOST_DRIVER_IS_HOST_USE) {
+        *why = g_strdup_printf("it is bound to the host driver %s, which may be serving the "
+                               "host (unbind it, or let its pool take such VFs with <driver "
+                               "take-from-host='yes'/>)",
                                vf->driver);
         return TRUE;
     }

@@ -57,5 +57,11 @@ VfpVf *vfp_pf_get_vf(VfpPf *pf, guint index, GError **error);
 char *vfp_pf_predict_vf_address(const VfpPf *pf, guint index);
 gboolean vfp_pf_set_num_vfs(VfpPf *pf, guint count, GError **error);
 
+/* Whether a VF without a network device, bound to a driver other than VFIO, is the host's. */
+typedef enum {
+    VFP_HOST_DRIVER_IS_HOST_USE,  /* the host may be using it: an nvme namespace, an FPGA app */
+    VFP_HOST_DRIVER_MAY_BE_TAKEN, /* the pool says such VFs may be unbound and handed out */
+} VfpHostDriverRule;
+
 gboolean vfp_vf_has_addresses(const VfpVf *vf, GError **error);
-gboolean vfp_vf_used_outside_vfpool(const VfpVf *vf, char **why);
+gboolean vfp_vf_used_outside_vfpool(const VfpVf *vf, VfpHostDriverRule rule, char **why);

@@ -1,14 +1,16 @@
 /* Writing and reading the operation journal (JSON, replaced atomically at each step). */
 #include "config.h"
 
-#include <errno.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vfp-error.h"
 #include "vfp-journal.h"
 #include "vfp-json.h"
-#include "vfp-ledger.h"
+#include "vfp-statedir.h"
+
+#define JOURNAL_FILE "operation.json"
 
 static const char *const step_kinds[] = {"unplug", "plug"};
 static const char *const step_states[] = {"todo", "done", "undone"};
@@ -77,7 +79,7 @@ vfp_journal_add_step(VfpJournal *journal, VfpStepKind kind, const char *domain,
 char *
 vfp_journal_path(void)
 {
-    return g_build_filename(vfp_state_dir(), "operation.json", NULL);
+    return vfp_state_path(JOURNAL_FILE);
 }
 
 static char *
@@ -128,15 +130,10 @@ journal_to_json(const VfpJournal *journal)
 gboolean
 vfp_journal_save(const VfpJournal *journal, GError **error)
 {
-    g_autofree char *path = vfp_journal_path();
     g_autofree char *json = journal_to_json(journal);
-    g_autoptr(GError) local = NULL;
 
-    if (!g_file_set_contents_full(path, json, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  0644, &local)) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot write the operation journal: %s",
-                    local->message);
+    if (!vfp_state_write(JOURNAL_FILE, json, strlen(json), error)) {
+        g_prefix_error(error, "cannot write the operation journal: ");
         return FALSE;
     }
     return TRUE;
@@ -152,6 +149,82 @@ lookup_name(const char *const *names, guint count, const char *name)
     return -1;
 }
 
+/* One step, every member of the type the writer gives it; NULL when something is off. */
+static VfpStep *
+read_step(VfpJournal *journal, JsonNode *node)
+{
+    const char *uuid, *address, *device, *metadata;
+    const char *domain, *alias;
+    gboolean in_place;
+    JsonObject *object;
+    int kind, state;
+    VfpStep *step;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return NULL;
+    object = json_node_get_object(node);
+    kind = lookup_name(step_kinds, G_N_ELEMENTS(step_kinds), vfp_json_get_string(object, "kind"));
+    state = lookup_name(step_states, G_N_ELEMENTS(step_states),
+                        vfp_json_get_string(object, "state"));
+    domain = vfp_json_get_string(object, "domain");
+    alias = vfp_json_get_string(object, "alias");
+    if (kind < 0 || state < 0 || !domain || !alias ||
+        !vfp_json_get_optional_string(object, "uuid", &uuid) ||
+        !vfp_json_get_optional_string(object, "address", &address) ||
+        !vfp_json_get_optional_string(object, "device", &device) ||
+        !vfp_json_get_optional_string(object, "metadata", &metadata) ||
+        !vfp_json_get_bool(object, "in-place", &in_place))
+        return NULL;
+    step = vfp_journal_add_step(journal, kind, domain, uuid, alias, address, device, metadata);
+    step->state = state;
+    step->in_place = in_place;
+    return step;
+}
+
+/* The whole journal, checked as strictly as the ledger: reconcile acts on it as root. */
+static VfpJournal *
+read_journal(JsonNode *node)
+{
+    g_autoptr(VfpJournal) journal = NULL;
+    const char *operation, *resize_pf;
+    gint64 pid, started, resize_count;
+    JsonArray *steps, *paused;
+    JsonObject *root;
+
+    if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+        return NULL;
+    root = json_node_get_object(node);
+    operation = vfp_json_get_string(root, "operation");
+    steps = vfp_json_get_array(root, "steps");
+    paused = vfp_json_get_array(root, "paused");
+    if (!operation || !*operation || !steps || !paused ||
+        !vfp_json_get_int(root, "pid", &pid) || pid <= 0 ||
+        !vfp_json_get_int(root, "started", &started) ||
+        !vfp_json_get_optional_string(root, "resize-pf", &resize_pf) ||
+        !vfp_json_get_int(root, "resize-count", &resize_count) || resize_count < 0 ||
+        resize_count > G_MAXUINT16)
+        return NULL;
+    journal = vfp_journal_new(operation);
+    journal->pid = pid;
+    journal->started = started;
+    journal->resize_pf = g_strdup(resize_pf);
+    journal->resize_count = resize_count;
+    if (!vfp_json_get_bool(root, "resized", &journal->resized))
+        return NULL;
+    for (guint i = 0; i < json_array_get_length(steps); i++) {
+        if (!read_step(journal, json_array_get_element(steps, i)))
+            return NULL;
+    }
+    for (guint i = 0; i < json_array_get_length(paused); i++) {
+        JsonNode *name = json_array_get_element(paused, i);
+
+        if (!JSON_NODE_HOLDS_VALUE(name) || json_node_get_value_type(name) != G_TYPE_STRING)
+            return NULL;
+        g_ptr_array_add(journal->paused, g_strdup(json_node_get_string(name)));
+    }
+    return g_steal_pointer(&journal);
+}
+
 /* The journal of an unfinished operation; NULL with *FOUND FALSE when there is none. */
 VfpJournal *
 vfp_journal_load(gboolean *found, GError **error)
@@ -159,74 +232,28 @@ vfp_journal_load(gboolean *found, GError **error)
     g_autofree char *path = vfp_journal_path();
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
-    g_autoptr(VfpJournal) journal = NULL;
-    JsonObject *root;
-    JsonArray *array;
-    gint64 value;
+    g_autofree char *json = NULL;
+    VfpJournal *journal = NULL;
+    gsize length;
 
-    *found = g_file_test(path, G_FILE_TEST_EXISTS);
+    if (!vfp_state_read(JOURNAL_FILE, &json, &length, found, error)) {
+        *found = TRUE;
+        return NULL;
+    }
     if (!*found)
         return NULL;
-    if (!json_parser_load_from_file(parser, path, &local) ||
-        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-        goto corrupt;
-    root = json_node_get_object(json_parser_get_root(parser));
-    journal = vfp_journal_new(vfp_json_get_string(root, "operation"));
-    journal->pid = vfp_json_get_int(root, "pid", &value) ? value : 0;
-    journal->started = vfp_json_get_int(root, "started", &value) ? value : 0;
-    journal->resize_pf = g_strdup(vfp_json_get_string(root, "resize-pf"));
-    journal->resize_count = vfp_json_get_int(root, "resize-count", &value) ? value : 0;
-    journal->resized = json_object_get_boolean_member_with_default(root, "resized", FALSE);
-    array = json_object_get_array_member(root, "steps");
-    for (guint i = 0; array && i < json_array_get_length(array); i++) {
-        JsonObject *object = json_array_get_object_element(array, i);
-        int kind, state;
-        VfpStep *step;
-
-        if (!object)
-            goto corrupt;
-        kind = lookup_name(step_kinds, G_N_ELEMENTS(step_kinds),
-                           vfp_json_get_string(object, "kind"));
-        state = lookup_name(step_states, G_N_ELEMENTS(step_states),
-                            vfp_json_get_string(object, "state"));
-        if (kind < 0 || state < 0 || !vfp_json_get_string(object, "domain") ||
-            !vfp_json_get_string(object, "alias"))
-            goto corrupt;
-        step = vfp_journal_add_step(journal, kind, vfp_json_get_string(object, "domain"),
-                                    vfp_json_get_string(object, "uuid"),
-                                    vfp_json_get_string(object, "alias"),
-                                    vfp_json_get_string(object, "address"),
-                                    vfp_json_get_string(object, "device"),
-                                    vfp_json_get_string(object, "metadata"));
-        step->state = state;
-        step->in_place = json_object_get_boolean_member_with_default(object, "in-place", FALSE);
-    }
-    array = json_object_get_array_member(root, "paused");
-    for (guint i = 0; array && i < json_array_get_length(array); i++) {
-        const char *name = json_array_get_string_element(array, i);
-
-        if (name)
-            g_ptr_array_add(journal->paused, g_strdup(name));
-    }
-    return g_steal_pointer(&journal);
-
-corrupt:
-    g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
-                "the operation journal %s is unreadable%s%s; check the guests with 'virsh list' "
-                "(resume paused ones with 'virsh resume'), then remove it",
-                path, local ? ": " : "", local ? local->message : "");
-    return NULL;
+    if (length > 0 && json_parser_load_from_data(parser, json, length, &local))
+        journal = read_journal(json_parser_get_root(parser));
+    if (!journal)
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
+                    "the operation journal %s is unreadable (%s); check the guests with 'virsh "
+                    "list' (resume paused ones with 'virsh resume'), then remove it",
+                    path, local ? local->message : length ? "unexpected content" : "empty file");
+    return journal;
 }
 
 gboolean
 vfp_journal_remove(GError **error)
 {
-    g_autofree char *path = vfp_journal_path();
-
-    if (unlink(path) < 0 && errno != ENOENT) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot remove %s: %s", path,
-                    g_strerror(errno));
-        return FALSE;
-    }
-    return TRUE;
+    return vfp_state_remove(JOURNAL_FILE, error);
 }

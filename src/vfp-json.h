@@ -7,3 +7,6 @@ void vfp_json_add_string(JsonBuilder *builder, const char *name, const char *val
 void vfp_json_add_int(JsonBuilder *builder, const char *name, gint64 value);
 const char *vfp_json_get_string(JsonObject *object, const char *name);
 gboolean vfp_json_get_int(JsonObject *object, const char *name, gint64 *value);
+gboolean vfp_json_get_bool(JsonObject *object, const char *name, gboolean *value);
+gboolean vfp_json_get_optional_string(JsonObject *object, const char *name, const char **value);
+JsonArray *vfp_json_get_array(JsonObject *object, const char *name);

@@ -1,27 +1,23 @@
 /* Reading, locking and atomically rewriting the ledger file. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <json-glib/json-glib.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "vfp-error.h"
 #include "vfp-json.h"
 #include "vfp-ledger.h"
+#include "vfp-statedir.h"
 
 #define LEDGER_FILE "ledger.json"
 #define LOCK_FILE "ledger.lock"
 
 struct _VfpLedger {
     VfpLedgerMode mode;
-    char *dir;
     char *path;
-    int lock_fd; /* -1 when reading a state directory that does not exist yet */
-    GPtrArray *claims; /* VfpClaim *, sorted by address when written */
+    VfpLock *lock;
+    GPtrArray *claims;       /* VfpClaim *, sorted by address when written */
+    GHashTable *marked_keys; /* domain keys holding claims as last read or written */
 };
 
 VfpClaim *
@@ -51,24 +47,15 @@ vfp_claim_free(VfpClaim *claim)
     g_free(claim);
 }
 
-const char *
-vfp_state_dir(void)
-{
-    const char *dir = g_getenv("VFPOOL_STATE_DIR");
-
-    return dir && *dir ? dir : RUNSTATEDIR "/vfpool";
-}
-
 void
 vfp_ledger_free(VfpLedger *ledger)
 {
     if (!ledger)
         return;
-    if (ledger->lock_fd >= 0)
-        close(ledger->lock_fd); /* drops the flock */
-    g_free(ledger->dir);
+    vfp_lock_free(ledger->lock);
     g_free(ledger->path);
     g_ptr_array_unref(ledger->claims);
+    g_hash_table_unref(ledger->marked_keys);
     g_free(ledger);
 }
 
@@ -152,13 +139,18 @@ ledger_load(VfpLedger *ledger, GError **error)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
+    g_autofree char *json = NULL;
+    gboolean found;
+    gsize length;
     JsonObject *root;
     JsonArray *claims;
     gint64 version;
 
-    if (!g_file_test(ledger->path, G_FILE_TEST_EXISTS))
+    if (!vfp_state_read(LEDGER_FILE, &json, &length, &found, error))
+        return FALSE;
+    if (!found)
         return TRUE;
-    if (!json_parser_load_from_file(parser, ledger->path, &local))
+    if (!json_parser_load_from_data(parser, json, length, &local))
         goto corrupt;
     if (!json_parser_get_root(parser) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         goto corrupt;
@@ -182,6 +174,7 @@ ledger_load(VfpLedger *ledger, GError **error)
         if (!claim)
             goto corrupt;
         g_ptr_array_add(ledger->claims, claim);
+        g_hash_table_add(ledger->marked_keys, g_strdup(claim->uuid));
     }
     return TRUE;
 
@@ -278,85 +271,17 @@ VfpLedger *
 vfp_ledger_open(VfpLedgerMode mode, GError **error)
 {
     g_autoptr(VfpLedger) ledger = g_new0(VfpLedger, 1);
-    g_autofree char *lock_path = NULL;
 
     ledger->mode = mode;
-    ledger->lock_fd = -1;
-    ledger->dir = g_strdup(vfp_state_dir());
-    ledger->path = g_build_filename(ledger->dir, LEDGER_FILE, NULL);
+    ledger->path = vfp_state_path(LEDGER_FILE);
     ledger->claims = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_claim_free);
-    lock_path = g_build_filename(ledger->dir, LOCK_FILE, NULL);
-
-    if (mode == VFP_LEDGER_WRITE && g_mkdir_with_parents(ledger->dir, 0755) < 0) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
-                    "cannot create the state directory %s: %s; run vfpool as root",
-                    ledger->dir, g_strerror(errno));
-        return NULL;
-    }
-    ledger->lock_fd = open(lock_path, mode == VFP_LEDGER_WRITE ? O_RDWR | O_CREAT | O_CLOEXEC
-                                                               : O_RDONLY | O_CLOEXEC,
-                           0644);
-    if (ledger->lock_fd < 0) {
-        /* No writer ever ran here since boot, so there is nobody to lock out. */
-        if (mode == VFP_LEDGER_READ && errno == ENOENT)
-            return ledger_load(ledger, error) ? g_steal_pointer(&ledger) : NULL;
-        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
-                    "cannot open the ledger lock %s: %s; run vfpool as root", lock_path,
-                    g_strerror(errno));
-        return NULL;
-    }
-    while (flock(ledger->lock_fd, mode == VFP_LEDGER_WRITE ? LOCK_EX : LOCK_SH) < 0) {
-        if (errno != EINTR) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot lock %s: %s", lock_path,
-                        g_strerror(errno));
-            return NULL;
-        }
-    }
-    if (!ledger_load(ledger, error))
+    ledger->marked_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    ledger->lock = vfp_state_lock(LOCK_FILE, mode == VFP_LEDGER_WRITE ? VFP_LOCK_EXCLUSIVE
+                                                                      : VFP_LOCK_SHARED,
+                                  error);
+    if (!ledger->lock || !ledger_load(ledger, error))
         return NULL;
     return g_steal_pointer(&ledger);
-}
-
-/* An exclusive lock on NAME in the state directory, for work that must not interleave but
- * must not hold the ledger lock either (the hook needs that one while libvirt waits on it).
- * Freeing it unlocks. */
-struct _VfpLock {
-    int fd;
-};
-
-void
-vfp_lock_free(VfpLock *lock)
-{
-    if (!lock)
-        return;
-    close(lock->fd);
-    g_free(lock);
-}
-
-VfpLock *
-vfp_state_lock(const char *name, GError **error)
-{
-    g_autofree char *path = g_build_filename(vfp_state_dir(), name, NULL);
-    VfpLock *lock;
-    int fd;
-
-    if (g_mkdir_with_parents(vfp_state_dir(), 0755) < 0 ||
-        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot open %s: %s; run vfpool as root",
-                    path, g_strerror(errno));
-        return NULL;
-    }
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot lock %s: %s", path,
-                        g_strerror(errno));
-            close(fd);
-            return NULL;
-        }
-    }
-    lock = g_new(VfpLock, 1);
-    lock->fd = fd;
-    return lock;
 }
 
 VfpClaim *
@@ -372,8 +297,8 @@ vfp_ledger_lookup(const VfpLedger *ledger, const char *address)
 }
 
 /* Takes CLAIM. A VF held by another domain is refused; the same domain claiming again (a
- * retried step) replaces its own entry but keeps the originally saved state and what was
- * changed on the VF. */
+ * retried step) updates its own entry in place (pointers to it stay valid) but keeps the
+ * originally saved state and what was changed on the VF. */
 gboolean
 vfp_ledger_claim(VfpLedger *ledger, VfpClaim *claim, GError **error)
 {
@@ -399,7 +324,13 @@ vfp_ledger_claim(VfpLedger *ledger, VfpClaim *claim, GError **error)
         claim->applied |= existing->applied;
         if (!claim->bound_driver)
             claim->bound_driver = g_steal_pointer(&existing->bound_driver);
-        g_ptr_array_remove(ledger->claims, existing);
+        {
+            VfpClaim previous = *existing;
+
+            *existing = *claim;
+            *claim = previous; /* freed with OWNED */
+        }
+        return TRUE;
     }
     g_ptr_array_add(ledger->claims, g_steal_pointer(&owned));
     return TRUE;
@@ -431,61 +362,54 @@ vfp_ledger_release_domain(VfpLedger *ledger, const char *uuid)
     return removed;
 }
 
+/* The per-domain entries follow the claims: made before a domain's first claim is written,
+ * removed after its last one is gone, so the hook front finds every domain holding VFs. */
 static gboolean
-fsync_path(const char *path, int flags)
+mark_new_keys(VfpLedger *ledger, GHashTable *keys, GError **error)
 {
-    int fd = open(path, flags | O_CLOEXEC);
-    int rc;
+    GHashTableIter iter;
+    gpointer key;
 
-    if (fd < 0)
-        return FALSE;
-    rc = fsync(fd);
-    close(fd);
-    return rc == 0;
+    g_hash_table_iter_init(&iter, keys);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(ledger->marked_keys, key) &&
+            !vfp_state_mark_domain(key, error))
+            return FALSE;
+    }
+    return TRUE;
 }
 
-/* Temporary file, fsync, rename, fsync of the directory: after a crash the ledger is either
- * the old one or the new one, never a mix. */
+static void
+unmark_old_keys(VfpLedger *ledger, GHashTable *keys)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, ledger->marked_keys);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(keys, key))
+            vfp_state_unmark_domain(key);
+    }
+}
+
+/* Replaces the ledger atomically (see vfp_state_write): after a crash it is either the old
+ * one or the new one, never a mix. */
 gboolean
 vfp_ledger_commit(VfpLedger *ledger, GError **error)
 {
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autofree char *json = NULL;
-    g_autofree char *tmp = NULL;
-    gsize length;
-    gssize written = 0;
-    int fd;
 
     g_return_val_if_fail(ledger->mode == VFP_LEDGER_WRITE, FALSE);
+    for (guint i = 0; i < ledger->claims->len; i++)
+        g_hash_table_add(keys, g_strdup(((VfpClaim *)g_ptr_array_index(ledger->claims, i))->uuid));
+    if (!mark_new_keys(ledger, keys, error))
+        return FALSE;
     json = vfp_ledger_to_json(ledger);
-    length = strlen(json);
-    tmp = g_strdup_printf("%s.%d.tmp", ledger->path, (int)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto fail;
-    while ((gsize)written < length) {
-        gssize n = write(fd, json + written, length - written);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int saved = errno;
-
-            close(fd);
-            errno = saved;
-            goto fail;
-        }
-        written += n;
-    }
-    if (fsync(fd) < 0 || close(fd) < 0)
-        goto fail;
-    if (rename(tmp, ledger->path) < 0)
-        goto fail;
-    fsync_path(ledger->dir, O_RDONLY | O_DIRECTORY);
+    if (!vfp_state_write(LEDGER_FILE, json, strlen(json), error))
+        return FALSE;
+    unmark_old_keys(ledger, keys);
+    g_hash_table_unref(ledger->marked_keys);
+    ledger->marked_keys = g_steal_pointer(&keys);
     return TRUE;
-
-fail:
-    g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot write the ledger %s: %s",
-                ledger->path, g_strerror(errno));
-    unlink(tmp);
-    return FALSE;
 }

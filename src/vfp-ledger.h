@@ -1,10 +1,11 @@
 /* The ledger: the host's record of which running domain holds which VF, with the VF's state
- * from before the domain got it. One JSON file under $VFPOOL_STATE_DIR, changed only under an
+ * from before the domain got it. One JSON file in the state directory, changed only under an
  * exclusive flock and replaced atomically (temporary file, fsync, rename). */
 #pragma once
 
 #include <glib.h>
 
+#include "vfp-statedir.h"
 #include "vfp-vfconfig.h"
 
 #define VFP_LEDGER_VERSION 1
@@ -39,7 +40,6 @@ VfpClaim *vfp_claim_new(void);
 void vfp_claim_free(VfpClaim *claim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpClaim, vfp_claim_free)
 
-const char *vfp_state_dir(void);
 VfpLedger *vfp_ledger_open(VfpLedgerMode mode, GError **error);
 void vfp_ledger_free(VfpLedger *ledger);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpLedger, vfp_ledger_free)
@@ -54,7 +54,3 @@ gboolean vfp_ledger_commit(VfpLedger *ledger, GError **error);
 
 char *vfp_ledger_to_json(const VfpLedger *ledger);
 
-typedef struct _VfpLock VfpLock;
-VfpLock *vfp_state_lock(const char *name, GError **error);
-void vfp_lock_free(VfpLock *lock);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpLock, vfp_lock_free)

@@ -208,7 +208,7 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
     /* Resolvers exclude each other with their own lock; the ledger is only read, and never
      * while calling libvirt: a starting domain's hook may be waiting for it while libvirt
      * holds that domain. */
-    if (!(resolve_lock = vfp_state_lock("resolve.lock", error)) ||
+    if (!(resolve_lock = vfp_state_lock("resolve.lock", VFP_LOCK_EXCLUSIVE, error)) ||
         !(reserved = vfp_libvirt_reservations(conn, domain->name, error)) ||
         !(pools = vfp_pool_load_all(error)) ||
         !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))

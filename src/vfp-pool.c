@@ -158,8 +158,11 @@ parse_pool(VfpPool *pool, xmlNode *root, GError **error)
                 return FALSE;
             }
         } else if (vfp_xml_is_element(node, NULL, "driver")) {
+            g_autofree char *take = vfp_xml_get_prop(node, "take-from-host");
+
             g_free(pool->driver);
             pool->driver = vfp_xml_get_prop(node, "name");
+            pool->take_from_host = g_strcmp0(take, "yes") == 0;
         } else if (vfp_xml_is_element(node, NULL, "select")) {
             g_autofree char *policy = vfp_xml_get_prop(node, "policy");
             g_autofree char *numa = vfp_xml_get_prop(node, "numa");
@@ -289,6 +292,14 @@ vfp_pool_has_index(const VfpPool *pool, guint index)
             return TRUE;
     }
     return FALSE;
+}
+
+/* How the pool treats VFs without a netdev that a host driver serves. */
+VfpHostDriverRule
+vfp_pool_host_driver_rule(const VfpPool *pool)
+{
+    return pool && pool->take_from_host ? VFP_HOST_DRIVER_MAY_BE_TAKEN
+                                        : VFP_HOST_DRIVER_IS_HOST_USE;
 }
 
 /* libvirt binds managed hostdevs to vfio-pci itself; any other driver (a vfio variant) is

@@ -38,6 +38,7 @@ typedef struct {
     GArray *ranges;       /* VfpIndexRange; empty: every index */
     guint create;         /* create VFs on demand up to this count; 0: never */
     char *driver;         /* "vfio-pci" or a vfio variant driver */
+    gboolean take_from_host; /* VFs without a netdev may be taken from their host driver */
     VfpPolicy policy;
     VfpNumaMode numa;
     VfpVfConfig net;      /* defaults for network VFs */
@@ -54,6 +55,7 @@ VfpPool *vfp_pool_find(GPtrArray *pools, const char *name);
 
 gboolean vfp_pool_has_index(const VfpPool *pool, guint index);
 gboolean vfp_pool_driver_is_managed(const VfpPool *pool);
+VfpHostDriverRule vfp_pool_host_driver_rule(const VfpPool *pool);
 GPtrArray *vfp_pool_get_pfs(const VfpPool *pool, VfpHost *host, GError **error);
 gboolean vfp_pool_selects_pf(const VfpPool *pool, const VfpPf *pf);
 gboolean vfp_pool_owns_vf(const VfpPool *pool, const VfpVf *vf);

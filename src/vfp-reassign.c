@@ -708,7 +708,8 @@ operation_lock(VfpConfig **config, GError **error)
     g_autoptr(VfpJournal) left = NULL;
     VfpLock *lock;
 
-    if (!(*config = vfp_config_load(error)) || !(lock = vfp_state_lock("operation.lock", error)))
+    if (!(*config = vfp_config_load(error)) ||
+        !(lock = vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error)))
         return NULL;
     left = vfp_journal_load(&found, &local);
     if (found) {
@@ -1057,7 +1058,8 @@ vfp_reassign_recover(virConnectPtr conn, gboolean dry_run, VfpReassignReport *re
                      GError **error)
 {
     g_autoptr(VfpConfig) config = vfp_config_load(error);
-    g_autoptr(VfpLock) lock = config ? vfp_state_lock("operation.lock", error) : NULL;
+    g_autoptr(VfpLock) lock =
+        config ? vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error) : NULL;
     g_autoptr(GHashTable) paused_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                             g_free);
     g_autoptr(VfpJournal) journal = NULL;

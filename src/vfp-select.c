@@ -69,6 +69,7 @@ typedef struct {
     const VfpDomain *domain;
     GHashTable *taken;    /* address -> alias chosen in this call */
     GHashTable *pf_usage; /* PF address -> GUINT_TO_POINTER(VFs in use or chosen) */
+    GHashTable *resize_blockers; /* PF address -> why its VF count cannot change, "" if it can */
 } Selection;
 
 static guint
@@ -110,13 +111,15 @@ reserved_by_other(Selection *selection, const char *address)
     return NULL;
 }
 
-/* VFs can be created only by rewriting sriov_numvfs, which destroys the existing VFs: allowed
- * only while none of the PF's VFs is held by a running domain. */
-static char *
-pf_resize_blocker(Selection *selection, VfpPf *pf)
+/* Why PF's VF count cannot change now, or NULL: rewriting sriov_numvfs destroys every VF of
+ * the PF, so it happens only while none is in use by anyone (a running domain's claim, a VM
+ * outside vfpool, the host's netdev or driver). Shared by selection and by taking a VF. */
+char *
+vfp_select_pf_resize_blocker(VfpLedger *ledger, const VfpPool *pool, VfpPf *pf)
 {
-    VfpLedger *ledger = selection->context->ledger;
     GPtrArray *claims = ledger ? vfp_ledger_get_claims(ledger) : NULL;
+    g_autoptr(GError) local = NULL;
+    GPtrArray *vfs;
 
     for (guint i = 0; claims && i < claims->len; i++) {
         const VfpClaim *claim = g_ptr_array_index(claims, i);
@@ -126,7 +129,35 @@ pf_resize_blocker(Selection *selection, VfpPf *pf)
                                    "only be created while none is in use",
                                    pf->address, claim->address, claim->domain);
     }
+    vfs = vfp_pf_get_vfs(pf, &local);
+    if (!vfs)
+        return g_strdup_printf("the VFs of PF %s cannot be checked (%s), and VFs can only be "
+                               "created while none is in use",
+                               pf->address, local->message);
+    for (guint i = 0; i < vfs->len; i++) {
+        const VfpVf *vf = g_ptr_array_index(vfs, i);
+        g_autofree char *why = NULL;
+
+        if (vfp_vf_used_outside_vfpool(vf, vfp_pool_host_driver_rule(pool), &why))
+            return g_strdup_printf("PF %s has VF %s in use outside vfpool (%s), and VFs can "
+                                   "only be created while none is in use",
+                                   pf->address, vf->address, why);
+    }
     return NULL;
+}
+
+static char *
+pf_resize_blocker(Selection *selection, const VfpPool *pool, VfpPf *pf)
+{
+    const char *known = g_hash_table_lookup(selection->resize_blockers, pf->address);
+    char *why;
+
+    if (!known) {
+        why = vfp_select_pf_resize_blocker(selection->context->ledger, pool, pf);
+        known = why ? why : g_strdup("");
+        g_hash_table_insert(selection->resize_blockers, g_strdup(pf->address), (char *)known);
+    }
+    return *known ? g_strdup(known) : NULL;
 }
 
 /* Why VF cannot go to the domain with key DOMAIN_KEY from POOL because of its IOMMU group: a
@@ -244,13 +275,13 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
                                           pf->address));
             return FALSE;
         }
-        if ((why = pf_resize_blocker(selection, pf))) {
+        if ((why = pf_resize_blocker(selection, pool, pf))) {
             add_rejection(rejections, candidate, VFP_REJECT_NOT_CREATABLE, why);
             return FALSE;
         }
         return TRUE;
     }
-    if (vfp_vf_used_outside_vfpool(vf, &why)) {
+    if (vfp_vf_used_outside_vfpool(vf, vfp_pool_host_driver_rule(pool), &why)) {
         add_rejection(rejections, candidate, VFP_REJECT_HOST_USE, why);
         return FALSE;
     }
@@ -503,7 +534,9 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
     g_autoptr(GPtrArray) choices = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_choice_free);
     g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    Selection selection = {context, domain, taken, usage};
+    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                           g_free);
+    Selection selection = {context, domain, taken, usage, blockers};
 
     count_pf_usage(&selection);
     g_ptr_array_set_size(choices, domain->requests->len);
@@ -573,7 +606,9 @@ vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
     VfpDomain nobody = {.name = (char *)"", .requests = requests, .reservations = reservations,
                         .numa_nodes = nodes};
     VfpRequest request = {.numa_node = -1};
-    Selection selection = {context, &nobody, taken, usage};
+    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                           g_free);
+    Selection selection = {context, &nobody, taken, usage, blockers};
 
     memset(census, 0, sizeof(*census));
     if (!pfs)
@@ -607,6 +642,19 @@ vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
     return TRUE;
 }
 
+/* A VF on a host driver is free for status when one of the pools it belongs to may take it. */
+static VfpHostDriverRule
+host_driver_rule(const VfpSelectContext *context, const VfpVf *vf)
+{
+    for (guint i = 0; context->pools && i < context->pools->len; i++) {
+        const VfpPool *pool = g_ptr_array_index(context->pools, i);
+
+        if (pool->take_from_host && vfp_pool_owns_vf(pool, vf))
+            return VFP_HOST_DRIVER_MAY_BE_TAKEN;
+    }
+    return VFP_HOST_DRIVER_IS_HOST_USE;
+}
+
 /* A one-word state of an existing VF for status listings ("free", "held", "reserved",
  * "host-use", "iommu-group", ...), with a human detail. Pool membership is not considered. */
 const char *
@@ -627,7 +675,7 @@ vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf, char **det
         *detail = g_strdup_printf("reserved by domain '%s'", holder);
         return vfp_reject_reason_to_string(VFP_REJECT_RESERVED);
     }
-    if (vfp_vf_used_outside_vfpool(vf, detail))
+    if (vfp_vf_used_outside_vfpool(vf, host_driver_rule(context, vf), detail))
         return vfp_reject_reason_to_string(VFP_REJECT_HOST_USE);
     for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
         const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);

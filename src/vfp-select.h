@@ -15,7 +15,7 @@ typedef enum {
     VFP_REJECT_RANGE,       /* index outside the pool's range */
     VFP_REJECT_NUMA,        /* on another node and the pool requires locality */
     VFP_REJECT_IOMMU,       /* IOMMU group shared with a device outside the pool or held */
-    VFP_REJECT_HOST_USE,    /* the host uses its netdev */
+    VFP_REJECT_HOST_USE,    /* the host (netdev, driver) or a VM outside vfpool uses it */
     VFP_REJECT_HELD,        /* claimed in the ledger by a running domain */
     VFP_REJECT_RESERVED,    /* reserved by another defined domain */
     VFP_REJECT_TAKEN,       /* already chosen for another request of this domain */
@@ -71,6 +71,7 @@ typedef struct {
 
 gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
                                 VfpPoolCensus *census, GError **error);
+char *vfp_select_pf_resize_blocker(VfpLedger *ledger, const VfpPool *pool, VfpPf *pf);
 char *vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
                                const VfpVf *vf, const char *domain_key);
 const char *vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf,

@@ -36,7 +36,7 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
                     domain->name);
         return FALSE;
     }
-    if (vfp_vf_used_outside_vfpool(found, &why)) {
+    if (vfp_vf_used_outside_vfpool(found, vfp_pool_host_driver_rule(vf->pool), &why)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                     "domain '%s': VF %s (pool %s) is in use outside vfpool: %s; free it or run "
                     "'vfpool resolve %s' to pick another VF",
@@ -51,6 +51,71 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
         return FALSE;
     }
     *out = found;
+    return TRUE;
+}
+
+/* A VF that does not exist yet must appear at the reserved address once the PF's VF count
+ * changes, and the count may change only while none of the PF's VFs is in use. */
+static gboolean
+check_creatable(const VfpDomain *domain, VfpLedger *ledger, VfpTake *take, GError **error)
+{
+    g_autofree char *predicted = vfp_pf_predict_vf_address(take->pf, take->reservation->index);
+    g_autofree char *blocker = NULL;
+
+    if (g_strcmp0(predicted, take->reservation->address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': vf '%s' reserves %s, but VF %u of PF %s would be %s; run "
+                    "'vfpool resolve %s'",
+                    domain->name, take->request->alias, take->reservation->address,
+                    take->reservation->index, take->pf->address,
+                    predicted ? predicted : "at an unknown address", domain->name);
+        return FALSE;
+    }
+    blocker = vfp_select_pf_resize_blocker(ledger, take->pool, take->pf);
+    if (blocker) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s': VF %s (pool %s) must be created, but %s; run 'vfpool resolve "
+                    "%s' to pick an existing VF",
+                    domain->name, take->reservation->address, take->pool->name, blocker,
+                    domain->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Every check of TAKE that can be made before anything on the host changes: an existing VF
+ * is checked as it is, one to be created where it will appear. */
+gboolean
+vfp_take_check(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *take,
+               GError **error)
+{
+    VfpVf *found;
+
+    if (take->reservation->index >= take->pf->num_vfs)
+        return check_creatable(domain, ledger, take, error);
+    return check_vf(domain, host, ledger, take, &found, error);
+}
+
+/* Two takes of one VF would claim it twice and configure it for two requests. */
+static gboolean
+check_distinct(const VfpDomain *domain, GArray *takes, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < takes->len; i++) {
+        const VfpTake *take = &g_array_index(takes, VfpTake, i);
+        const VfpTake *other = g_hash_table_lookup(seen, take->reservation->address);
+
+        if (other) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': vf '%s' and vf '%s' both reserve VF %s; run 'vfpool "
+                        "resolve %s' to give each its own VF",
+                        domain->name, other->request->alias, take->request->alias,
+                        take->reservation->address, domain->name);
+            return FALSE;
+        }
+        g_hash_table_insert(seen, take->reservation->address, (gpointer)take);
+    }
     return TRUE;
 }
 
@@ -226,6 +291,8 @@ gboolean
 vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
              const char *step, GError **error)
 {
+    if (!check_distinct(domain, takes, error))
+        return FALSE;
     for (guint i = 0; i < takes->len; i++) {
         if (!write_claim(domain, host, ledger, &g_array_index(takes, VfpTake, i), step, error))
             goto fail;

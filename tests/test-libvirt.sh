@@ -233,7 +233,7 @@ tap_check "no operation journal after refusals" test ! -e "$tmp/state/operation.
 
 # An operation whose process died left a guest paused: reconcile resumes it.
 virsh suspend holder2 >/dev/null
-printf '{"operation": "move ua-x --from holder2 --to dupa", "pid": 1, "started": 1, "steps": [], "paused": ["holder2"]}' \
+printf '{"operation": "move ua-x --from holder2 --to dupa", "pid": 1, "started": 1, "resize-pf": null, "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
     >"$tmp/state/operation.json"
 "$vfpool" reassign holder2 ua-vfpool-net0 >"$tmp/out" 2>&1
 tap_check "a new operation is refused while an interrupted one is not finished" \
@@ -256,7 +256,7 @@ VFPOOL_CONF_DIR=$tmp/conf "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 tap_check "a vfpool.conf with only one of the VFIO commands is one error line" \
     grep -q '^vfpool: .*vfpool.conf: vfio-pause-command and vfio-resume-command go together; set both or neither$' "$tmp/out"
 virsh suspend holder2 >/dev/null
-printf '{"operation": "resize 0000:af:00.0 2", "pid": 1, "started": 1, "steps": [], "paused": ["holder2"]}' \
+printf '{"operation": "resize 0000:af:00.0 2", "pid": 1, "started": 1, "resize-pf": null, "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
     >"$tmp/state/operation.json"
 "$builddir/vfpoold" >"$tmp/vfpoold2.log" 2>&1 &
 vfpoold_pid=$!
