@@ -1,5 +1,6 @@
 /* The one GError domain of libvfpool: every failure a user can hit carries one of these codes
- * and a message that names the domain, pool or VF, what is wrong and what to do. */
+ * and a message that names the domain, pool or VF, what is wrong and what to do. The hook
+ * appends the code's tag ("[vfpool:busy]") to its refusal: keep the codes' meaning stable. */
 #pragma once
 
 #include <glib.h>
@@ -18,3 +19,4 @@ typedef enum {
 } VfpErrorCode;
 
 GQuark vfp_error_quark(void);
+char *vfp_error_tag(const GError *error);

@@ -5,6 +5,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "vfp-error.h"
 #include "vfp-hook-main.h"
 #include "vfp-hook.h"
 
@@ -56,9 +57,12 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
     }
     rc = vfp_hook_run(argv[1], step, xml ? xml : "", length, output, &error);
     if (error) {
-        /* libvirt shows the hook's stderr to the user: one line that says it all. */
+        g_autofree char *tag = vfp_error_tag(error);
+
+        /* libvirt shows the hook's stderr to the user: one line that says it all, and a tag
+         * that programs match instead of the words. */
         syslog(LOG_ERR, "%s", error->message);
-        fprintf(stderr, "vfpool: %s\n", error->message);
+        fprintf(stderr, "vfpool: %s %s\n", error->message, tag);
     }
     fwrite(output->str, 1, output->len, stdout);
     return rc;

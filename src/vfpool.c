@@ -222,13 +222,15 @@ run_define(Cli *cli, GError **error)
 }
 
 /* The ledger lock cannot be held across virDomainCreate (its hook takes it), so another start
- * may take the VF in between: then resolve again. */
+ * may take the VF in between (the hook's refusal then carries the busy tag): resolve again. */
 #define START_ATTEMPTS 3
 
 static int
 run_start(Cli *cli, GError **error)
 {
     g_autoptr(VirDomain) dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
+    g_autoptr(GError) busy = g_error_new_literal(VFP_ERROR, VFP_ERROR_BUSY, "");
+    g_autofree char *busy_tag = vfp_error_tag(busy);
 
     if (!dom)
         return EXIT_FAILURE;
@@ -242,7 +244,7 @@ run_start(Cli *cli, GError **error)
             printf("domain '%s' started\n", cli->argument);
             return EXIT_SUCCESS;
         }
-        if (attempt == START_ATTEMPTS || !strstr(virGetLastErrorMessage(), "held by running")) {
+        if (attempt == START_ATTEMPTS || !strstr(virGetLastErrorMessage(), busy_tag)) {
             vfp_libvirt_set_error(error, "domain '%s' did not start", cli->argument);
             return EXIT_FAILURE;
         }

@@ -92,6 +92,7 @@ run "$hook" dup prepare begin - <"$tmp/dup.xml"
 refused "prepare: two reservations of one VF" \
     "domain 'dup': vf 'ua-a' and vf 'ua-b' both reserve VF 0000:b0:10.0"
 tap_check "nothing claimed, no setting touched" unchanged before
+tap_check "the refusal ends with its machine-readable tag" grep -q ' \[vfpool:invalid\]$' "$tmp/err"
 run "$vfpool" resolve --xml "$tmp/dup.xml"
 refused "resolve --xml refuses them the same way" "vf 'ua-a' and vf 'ua-b' both reserve VF"
 run "$vfpool" explain --xml "$tmp/dup.xml"
