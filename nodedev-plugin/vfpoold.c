@@ -189,6 +189,7 @@ connect_libvirt(Daemon *daemon)
 {
     g_autoptr(GError) error = NULL;
     VfpReassignReport *report;
+    g_autoptr(VfpReconcileReport) repairs = NULL;
 
     disconnect(daemon);
     daemon->closed = FALSE;
@@ -228,8 +229,9 @@ connect_libvirt(Daemon *daemon)
         g_clear_error(&error);
     }
     vfp_reassign_report_free(report);
-    if (!vfp_reconcile(daemon->conn, FALSE, &error))
-        g_warning("reconcile: %s", error->message);
+    repairs = vfp_reconcile_report_new();
+    if (!vfp_reconcile(daemon->conn, FALSE, repairs, &error))
+        g_warning("reconcile: %s", error->message); /* each repair is logged as it is made */
     in_libvirt_work = 0;
     scan(daemon);
     return TRUE;

@@ -1,9 +1,7 @@
 /* Reconciling in four passes: ledger claims without a running holder, running domains
  * missing from the ledger, VFs reserved twice, and pool VFs left configured by nobody. Each
- * repair is printed; --dry-run prints them without doing them. */
+ * repair goes into the report (and the log); a dry run reports them without doing them. */
 #include "config.h"
-
-#include <stdio.h>
 
 #include "vfp-libvirt.h"
 #include "vfp-netlink.h"
@@ -14,7 +12,7 @@
 typedef struct {
     virConnectPtr conn;
     gboolean dry_run;
-    guint repairs;
+    VfpReconcileReport *report;
     GPtrArray *running;    /* VfpDomain *, live XML of running pooled domains */
     GPtrArray *defined;    /* VfpDomain *, persistent XML of defined pooled domains */
     GHashTable *passed;    /* address -> domain, every PCI device of every running domain */
@@ -29,10 +27,27 @@ report(Reconcile *run, const char *format, ...)
     va_start(args, format);
     message = g_strdup_vprintf(format, args);
     va_end(args);
-    printf("%s%s\n", run->dry_run ? "would repair: " : "repaired: ", message);
     if (!run->dry_run)
         g_message("reconcile: %s", message);
-    run->repairs++;
+    g_ptr_array_add(run->report->repairs, g_steal_pointer(&message));
+}
+
+VfpReconcileReport *
+vfp_reconcile_report_new(void)
+{
+    VfpReconcileReport *report = g_new0(VfpReconcileReport, 1);
+
+    report->repairs = g_ptr_array_new_with_free_func(g_free);
+    return report;
+}
+
+void
+vfp_reconcile_report_free(VfpReconcileReport *report)
+{
+    if (!report)
+        return;
+    g_ptr_array_unref(report->repairs);
+    g_free(report);
 }
 
 static int
@@ -205,15 +220,14 @@ reconcile_vfs(Reconcile *run, GError **error)
 }
 
 gboolean
-vfp_reconcile(virConnectPtr conn, gboolean dry_run, GError **error)
+vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report, GError **error)
 {
-    Reconcile run = {conn, dry_run, 0, NULL, NULL, NULL};
-    gboolean ok = gather(&run, error) && reconcile_ledger(&run, error) &&
-                  reconcile_reservations(&run, error) && reconcile_vfs(&run, error);
+    Reconcile run = {conn, dry_run, report, NULL, NULL, NULL};
+    gboolean ok;
 
-    if (ok)
-        printf("reconcile: %u %s%s\n", run.repairs, run.repairs == 1 ? "repair" : "repairs",
-               dry_run ? " found (dry run: nothing changed)" : "");
+    report->dry_run = dry_run;
+    ok = gather(&run, error) && reconcile_ledger(&run, error) &&
+         reconcile_reservations(&run, error) && reconcile_vfs(&run, error);
     g_clear_pointer(&run.running, g_ptr_array_unref);
     g_clear_pointer(&run.defined, g_ptr_array_unref);
     g_clear_pointer(&run.passed, g_hash_table_unref);

@@ -5,4 +5,14 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
-gboolean vfp_reconcile(virConnectPtr conn, gboolean dry_run, GError **error);
+typedef struct {
+    gboolean dry_run;   /* the repairs were found, not made */
+    GPtrArray *repairs; /* char *: one line per repair, for the user */
+} VfpReconcileReport;
+
+VfpReconcileReport *vfp_reconcile_report_new(void);
+void vfp_reconcile_report_free(VfpReconcileReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpReconcileReport, vfp_reconcile_report_free)
+
+gboolean vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report,
+                       GError **error);

@@ -277,17 +277,33 @@ print_reassign_report(const VfpReassignReport *report, gboolean ok)
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static void
+print_reconcile_report(const VfpReconcileReport *report)
+{
+    guint count = report->repairs->len;
+
+    for (guint i = 0; i < count; i++)
+        printf("%s%s\n", report->dry_run ? "would repair: " : "repaired: ",
+               (const char *)g_ptr_array_index(report->repairs, i));
+    printf("reconcile: %u %s%s\n", count, count == 1 ? "repair" : "repairs",
+           report->dry_run ? " found (dry run: nothing changed)" : "");
+}
+
 /* An operation a dead vfpool left half-done comes first: it may hold guests paused. */
 static int
 run_reconcile(Cli *cli, GError **error)
 {
     g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    g_autoptr(VfpReconcileReport) repairs = vfp_reconcile_report_new();
     gboolean recovered = vfp_reassign_recover(cli->conn, opt_dry_run, report, error);
 
     print_reassign_report(report, recovered);
     if (!recovered)
         return EXIT_FAILURE;
-    return vfp_reconcile(cli->conn, opt_dry_run, error) ? EXIT_SUCCESS : EXIT_FAILURE;
+    if (!vfp_reconcile(cli->conn, opt_dry_run, repairs, error))
+        return EXIT_FAILURE;
+    print_reconcile_report(repairs);
+    return EXIT_SUCCESS;
 }
 
 static int
