@@ -17,23 +17,19 @@
 #include <unistd.h>
 
 #include "vfp-domain-ns.h"
+#include "vfp-hook-steps.h"
 #include "vfp-state-layout.h"
 
 #define MAX_XML_SIZE (64 << 20)
 
-static int
-is_handled_step(const char *op, const char *subop)
+static VfpHookStep
+handled_step(const char *op, const char *subop)
 {
-    static const char *const steps[][2] = {
-        {"prepare", "begin"}, {"release", "end"},     {"migrate", "begin"},
-        {"restore", "begin"}, {"reconnect", "begin"},
-    };
-
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        if (strcmp(op, steps[i][0]) == 0 && strcmp(subop, steps[i][1]) == 0)
-            return 1;
+    for (size_t i = 0; i < sizeof(vfp_hook_steps) / sizeof(vfp_hook_steps[0]); i++) {
+        if (strcmp(op, vfp_hook_steps[i].op) == 0 && strcmp(subop, vfp_hook_steps[i].subop) == 0)
+            return vfp_hook_steps[i].step;
     }
-    return 0;
+    return VFP_HOOK_IGNORED;
 }
 
 /* Whether the domain of XML has an entry in the state directory: it holds VFs, even when the
@@ -67,13 +63,11 @@ holds_vfs(const char *xml, size_t size)
 
 /* Failing a blocking step stops the domain; only fail where libvirt would show it. */
 static int
-fail(const char *op, const char *domain, const char *what, int err)
+fail(VfpHookStep step, const char *domain, const char *what, int err)
 {
-    int blocking = strcmp(op, "release") != 0 && strcmp(op, "reconnect") != 0;
-
     fprintf(stderr, "vfpool: domain '%s': %s: %s; reinstall vfpool or remove the hook\n", domain,
             what, strerror(err));
-    return blocking ? 1 : 0;
+    return VFP_HOOK_STEP_BLOCKS(step) ? 1 : 0;
 }
 
 int
@@ -83,9 +77,10 @@ main(int argc, char **argv)
     char *xml = NULL, *slash;
     size_t size = 0, capacity = 0;
     ssize_t n, len;
+    VfpHookStep step;
     int fd;
 
-    if (argc < 3 || !is_handled_step(argv[2], argc > 3 ? argv[3] : ""))
+    if (argc < 3 || (step = handled_step(argv[2], argc > 3 ? argv[3] : "")) == VFP_HOOK_IGNORED)
         return 0;
 
     for (;;) {
@@ -94,23 +89,23 @@ main(int argc, char **argv)
 
             capacity = capacity ? capacity * 2 : 16384;
             if (capacity > MAX_XML_SIZE)
-                return fail(argv[2], argv[1], "domain XML larger than 64 MiB", EFBIG);
+                return fail(step, argv[1], "domain XML larger than 64 MiB", EFBIG);
             bigger = realloc(xml, capacity);
             if (!bigger)
-                return fail(argv[2], argv[1], "reading the domain XML", ENOMEM);
+                return fail(step, argv[1], "reading the domain XML", ENOMEM);
             xml = bigger;
         }
         n = read(STDIN_FILENO, xml + size, capacity - size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return fail(argv[2], argv[1], "reading the domain XML", errno);
+            return fail(step, argv[1], "reading the domain XML", errno);
         if (n == 0)
             break;
         size += n;
     }
     if (!memmem(xml, size, VFP_DOMAIN_NS, strlen(VFP_DOMAIN_NS)) &&
-        !(strcmp(argv[2], "release") == 0 && holds_vfs(xml, size))) {
+        !(step == VFP_HOOK_RELEASE && holds_vfs(xml, size))) {
         free(xml);
         return 0;
     }
@@ -119,15 +114,15 @@ main(int argc, char **argv)
     fd = memfd_create("vfpool-domain-xml", MFD_CLOEXEC);
     if (fd < 0 || write(fd, xml, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0 ||
         dup2(fd, STDIN_FILENO) < 0)
-        return fail(argv[2], argv[1], "passing the domain XML on", errno);
+        return fail(step, argv[1], "passing the domain XML on", errno);
     free(xml);
 
     len = readlink("/proc/self/exe", self, sizeof(self) - sizeof("vfpool-hook-worker") - 1);
     if (len < 0)
-        return fail(argv[2], argv[1], "finding the hook worker", errno);
+        return fail(step, argv[1], "finding the hook worker", errno);
     self[len] = '\0';
     slash = strrchr(self, '/');
     strcpy(slash ? slash + 1 : self, "vfpool-hook-worker");
     execv(self, argv);
-    return fail(argv[2], argv[1], self, errno);
+    return fail(step, argv[1], self, errno);
 }

@@ -27,6 +27,15 @@ get_command(GKeyFile *file, const char *key)
     return g_steal_pointer(&value);
 }
 
+/* $VFPOOL_CONF_DIR, else /etc/vfpool: pools.d/ and vfpool.conf. */
+const char *
+vfp_conf_dir(void)
+{
+    const char *dir = g_getenv("VFPOOL_CONF_DIR");
+
+    return dir && *dir ? dir : SYSCONFDIR "/vfpool";
+}
+
 VfpConfig *
 vfp_config_load(GError **error)
 {

@@ -13,4 +13,5 @@ typedef struct {
 void vfp_config_free(VfpConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpConfig, vfp_config_free)
 
+const char *vfp_conf_dir(void);
 VfpConfig *vfp_config_load(GError **error);

@@ -52,7 +52,7 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
         if (g_io_channel_read_to_end(in, &xml, &length, &error) != G_IO_STATUS_NORMAL) {
             fprintf(stderr, "vfpool: domain '%s': cannot read its XML: %s\n", argv[1],
                     error->message);
-            return step == VFP_HOOK_RELEASE || step == VFP_HOOK_RECONNECT ? 0 : 1;
+            return VFP_HOOK_STEP_BLOCKS(step) ? 1 : 0;
         }
     }
     rc = vfp_hook_run(argv[1], step, xml ? xml : "", length, output, &error);

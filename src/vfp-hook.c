@@ -13,26 +13,17 @@
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-statedir.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 #include "vfp-take.h"
 #include "vfp-vfstate.h"
 
 VfpHookStep
 vfp_hook_step_parse(const char *op, const char *subop)
 {
-    static const struct {
-        const char *op;
-        const char *subop;
-        VfpHookStep step;
-    } steps[] = {
-        {"prepare", "begin", VFP_HOOK_PREPARE},   {"release", "end", VFP_HOOK_RELEASE},
-        {"migrate", "begin", VFP_HOOK_MIGRATE},   {"restore", "begin", VFP_HOOK_RESTORE},
-        {"reconnect", "begin", VFP_HOOK_RECONNECT},
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
-        if (g_strcmp0(op, steps[i].op) == 0 && g_strcmp0(subop, steps[i].subop) == 0)
-            return steps[i].step;
+    for (guint i = 0; i < G_N_ELEMENTS(vfp_hook_steps); i++) {
+        if (g_strcmp0(op, vfp_hook_steps[i].op) == 0 &&
+            g_strcmp0(subop, vfp_hook_steps[i].subop) == 0)
+            return vfp_hook_steps[i].step;
     }
     return VFP_HOOK_IGNORED;
 }
@@ -272,8 +263,7 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length,
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfpDomain) domain = NULL;
-    gboolean blocking = step == VFP_HOOK_PREPARE || step == VFP_HOOK_MIGRATE ||
-                        step == VFP_HOOK_RESTORE;
+    gboolean blocking = VFP_HOOK_STEP_BLOCKS(step);
     gboolean ok = FALSE;
 
     if (step == VFP_HOOK_IGNORED)

@@ -59,9 +59,10 @@ vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error)
 
 /* The domain as vfpool sees it: its persistent definition, or the live one. */
 VfpDomain *
-vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error)
+vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error)
 {
-    g_autofree char *xml = virDomainGetXMLDesc(dom, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
+    g_autofree char *xml =
+        virDomainGetXMLDesc(dom, kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_XML_INACTIVE : 0);
 
     if (!xml) {
         vfp_libvirt_set_error(error, "cannot read the XML of domain '%s'", virDomainGetName(dom));
@@ -73,13 +74,14 @@ vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error)
 /* Every domain with vfpool requests: persistent definitions, or the live XML of running
  * domains. Domains whose XML vfpool cannot read are skipped with a warning. */
 GPtrArray *
-vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
+vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
 {
     g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
     virDomainPtr *doms = NULL;
     int count = virConnectListAllDomains(conn, &doms,
-                                         persistent ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
-                                                    : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+                                         kind == VFP_XML_PERSISTENT
+                                             ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
+                                             : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
         vfp_libvirt_set_error(error, "cannot list libvirt domains");
@@ -87,7 +89,7 @@ vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error)
     }
     for (int i = 0; i < count; i++) {
         g_autoptr(GError) local = NULL;
-        VfpDomain *domain = vfp_libvirt_load(doms[i], persistent, &local);
+        VfpDomain *domain = vfp_libvirt_load(doms[i], kind, &local);
 
         if (!domain)
             g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
@@ -116,7 +118,7 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
         return NULL;
     }
     for (int i = 0; i < count; i++) {
-        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], FALSE, NULL);
+        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], VFP_XML_LIVE, NULL);
         g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
 
         for (guint j = 0; sources && g_strcmp0(domain->name, except) != 0 && j < sources->len;
@@ -137,7 +139,7 @@ vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
     g_autoptr(GHashTable) reserved = vfp_libvirt_passed_through(conn, except, error);
     g_autoptr(GPtrArray) domains = NULL;
 
-    if (!reserved || !(domains = vfp_libvirt_list_pooled(conn, TRUE, error)))
+    if (!reserved || !(domains = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, error)))
         return NULL;
     for (guint i = 0; i < domains->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(domains, i);
@@ -195,7 +197,7 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
     VfpSelectContext context;
     VfpDomain *domain;
 
-    domain = resolution->domain = vfp_libvirt_load(dom, TRUE, error);
+    domain = resolution->domain = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, error);
     if (!domain)
         return NULL;
     if (domain->requests->len == 0) {
@@ -242,7 +244,7 @@ vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError
                     virDomainGetName(dom), virDomainGetName(dom));
         return FALSE;
     }
-    domain = vfp_libvirt_load(dom, TRUE, error);
+    domain = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, error);
     if (!domain)
         return FALSE;
     *dropped = domain->reservations->len;
@@ -259,7 +261,7 @@ gboolean
 vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, TRUE, &error);
+    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error);
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GHashTable) reserved = NULL;
     g_autoptr(VfpLedger) ledger = NULL;

@@ -18,10 +18,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirDomain, virDomainFree)
 void vfp_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 virConnectPtr vfp_libvirt_open(const char *uri, GError **error);
 virDomainPtr vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error);
-VfpDomain *vfp_libvirt_load(virDomainPtr dom, gboolean persistent, GError **error);
+/* Which of a domain's definitions to read. */
+typedef enum {
+    VFP_XML_LIVE,       /* the running domain's */
+    VFP_XML_PERSISTENT, /* what it starts with next time */
+} VfpXmlKind;
+
+VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
 GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error);
-GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, gboolean persistent, GError **error);
+GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error);
 
 /* What resolving a domain chose; the choices point into DOMAIN. */
 typedef struct {

@@ -6,6 +6,7 @@
 
 #include "vfp-address.h"
 #include "vfp-error.h"
+#include "vfp-config.h"
 #include "vfp-pool.h"
 #include "vfp-xml.h"
 
@@ -44,14 +45,6 @@ vfp_pool_free(VfpPool *pool)
     g_free(pool->driver);
     vfp_vf_config_clear(&pool->net);
     g_free(pool);
-}
-
-const char *
-vfp_conf_dir(void)
-{
-    const char *dir = g_getenv("VFPOOL_CONF_DIR");
-
-    return dir && *dir ? dir : SYSCONFDIR "/vfpool";
 }
 
 static gboolean

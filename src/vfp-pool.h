@@ -48,7 +48,6 @@ typedef struct {
 void vfp_pool_free(VfpPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpPool, vfp_pool_free)
 
-const char *vfp_conf_dir(void);
 VfpPool *vfp_pool_load_file(const char *path, GError **error);
 GPtrArray *vfp_pool_load_all(GError **error);
 VfpPool *vfp_pool_find(GPtrArray *pools, const char *name);

@@ -22,7 +22,7 @@
 #include "vfp-reassign.h"
 #include "vfp-select.h"
 #include "vfp-take.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 #include "vfp-vfstate.h"
 
 static void
@@ -99,7 +99,7 @@ lookup_running(virConnectPtr conn, const char *name, GError **error)
 static gboolean
 has_device(virDomainPtr dom, const char *alias, GError **error)
 {
-    g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, FALSE, error);
+    g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
     g_auto(VfpDeviceInfo) device = {0};
 
     if (!live)
@@ -327,7 +327,7 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
             return FALSE;
     }
     give_back(step->domain, step->uuid, step->address);
-    if (!(live = vfp_libvirt_load(dom, FALSE, error)) ||
+    if (!(live = vfp_libvirt_load(dom, VFP_XML_LIVE, error)) ||
         !vfp_domain_remove_request(live, step->alias, error))
         return FALSE;
     metadata = vfp_domain_metadata_to_string(live);
@@ -345,7 +345,7 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
      const char *device, const char *address, gboolean in_place, GError **error)
 {
     g_autoptr(VirDomain) dom = lookup_running(op->conn, name, error);
-    g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
+    g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, VFP_XML_LIVE, error) : NULL;
     g_autofree char *metadata_before = before ? vfp_domain_metadata_to_string(before) : NULL;
     g_autoptr(VfpDomain) live = NULL;
     g_autoptr(GError) local = NULL;
@@ -353,10 +353,10 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
 
     if (!before || !set_live_metadata(dom, name, metadata, error))
         return FALSE;
-    if ((live = vfp_libvirt_load(dom, FALSE, &local)) &&
+    if ((live = vfp_libvirt_load(dom, VFP_XML_LIVE, &local)) &&
         (taken = take(live, alias, device, "hotplug", &local)) && in_place) {
         /* libvirt bound the VF at start; this one is new, and the device gets it as is. */
-        if (vfp_pci_bind_driver(address, "vfio-pci", &local) &&
+        if (vfp_pci_driver_bind(address, "vfio-pci", &local) &&
             qmp_device_command(dom, name, op->config->vfio_resume_command, alias, address,
                                &local))
             note_change(op, "domain '%s': VFIO device '%s' resumed on VF %s", name, alias,
@@ -500,8 +500,8 @@ sync_definition(Operation *op, const char *name)
     GHashTableIter iter;
     gpointer alias;
 
-    if (!dom || virDomainIsPersistent(dom) != 1 || !(live = vfp_libvirt_load(dom, FALSE, &error)) ||
-        !(config = vfp_libvirt_load(dom, TRUE, &error)))
+    if (!dom || virDomainIsPersistent(dom) != 1 || !(live = vfp_libvirt_load(dom, VFP_XML_LIVE, &error)) ||
+        !(config = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error)))
         goto out;
     before = vfp_domain_to_string(config);
     for (guint i = 0; i < op->journal->steps->len; i++) {
@@ -765,7 +765,7 @@ load_running(virConnectPtr conn, const char *name, GError **error)
 {
     g_autoptr(VirDomain) dom = lookup_running(conn, name, error);
 
-    return dom ? vfp_libvirt_load(dom, FALSE, error) : NULL;
+    return dom ? vfp_libvirt_load(dom, VFP_XML_LIVE, error) : NULL;
 }
 
 static VfpAssignment

@@ -6,7 +6,7 @@
 #include "vfp-libvirt.h"
 #include "vfp-netlink.h"
 #include "vfp-reconcile.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 #include "vfp-vfstate.h"
 
 typedef struct {
@@ -59,8 +59,8 @@ compare_domain_names(gconstpointer a, gconstpointer b)
 static gboolean
 gather(Reconcile *run, GError **error)
 {
-    if (!(run->running = vfp_libvirt_list_pooled(run->conn, FALSE, error)) ||
-        !(run->defined = vfp_libvirt_list_pooled(run->conn, TRUE, error)))
+    if (!(run->running = vfp_libvirt_list_pooled(run->conn, VFP_XML_LIVE, error)) ||
+        !(run->defined = vfp_libvirt_list_pooled(run->conn, VFP_XML_PERSISTENT, error)))
         return FALSE;
     /* Of two domains reserving one VF, the first by name keeps it. */
     g_ptr_array_sort(run->defined, compare_domain_names);
@@ -192,7 +192,7 @@ reconcile_vfs(Reconcile *run, GError **error)
                     report(run, "VF %s (pool %s) was left bound to %s by no domain: given back "
                                 "to the host",
                            vf->address, pool->name, vf->driver);
-                    if (!run->dry_run && !vfp_pci_give_back(vf->address, &local))
+                    if (!run->dry_run && !vfp_pci_driver_give_back(vf->address, &local))
                         g_warning("VF %s: %s", vf->address, local->message);
                 }
                 vfp_vf_config_init(&config);

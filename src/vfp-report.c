@@ -106,7 +106,7 @@ build_vf(JsonBuilder *builder, const VfpSelectContext *context, const VfpVf *vf)
     g_autofree char *pools = pools_of_vf(context, vf);
     const VfpClaim *claim =
         context->ledger ? vfp_ledger_lookup(context->ledger, vf->address) : NULL;
-    const char *state = vfp_select_vf_state(context, vf, &detail);
+    const char *state = vfp_select_vf_label(context, vf, &detail);
 
     json_builder_begin_object(builder);
     vfp_json_add_int(builder, "index", vf->index);

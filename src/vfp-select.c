@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-select.h"
 
@@ -17,7 +18,7 @@ static const char *const reject_reason_names[] = {
     [VFP_REJECT_RESERVED] = "reserved",
     [VFP_REJECT_TAKEN] = "taken",
     [VFP_REJECT_NOT_CREATABLE] = "not-creatable",
-    [VFP_REJECT_BROKEN] = "unreadable",
+    [VFP_REJECT_UNREADABLE] = "unreadable",
 };
 
 const char *
@@ -224,7 +225,7 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
         vf = vfp_pf_get_vf(pf, index, &local);
         if (!vf) {
             candidate->address = vfp_pf_predict_vf_address(pf, index);
-            add_rejection(rejections, candidate, VFP_REJECT_BROKEN, g_strdup(local->message));
+            add_rejection(rejections, candidate, VFP_REJECT_UNREADABLE, g_strdup(local->message));
             return FALSE;
         }
         candidate->address = g_strdup(vf->address);
@@ -658,7 +659,7 @@ host_driver_rule(const VfpSelectContext *context, const VfpVf *vf)
 /* A one-word state of an existing VF for status listings ("free", "held", "reserved",
  * "host-use", "iommu-group", ...), with a human detail. Pool membership is not considered. */
 const char *
-vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf, char **detail)
+vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf, char **detail)
 {
     const VfpClaim *claim = context->ledger ? vfp_ledger_lookup(context->ledger, vf->address)
                                             : NULL;

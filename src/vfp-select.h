@@ -20,7 +20,7 @@ typedef enum {
     VFP_REJECT_RESERVED,    /* reserved by another defined domain */
     VFP_REJECT_TAKEN,       /* already chosen for another request of this domain */
     VFP_REJECT_NOT_CREATABLE, /* does not exist and cannot be created now */
-    VFP_REJECT_BROKEN,      /* sysfs could not be read */
+    VFP_REJECT_UNREADABLE,      /* sysfs could not be read */
 } VfpRejectReason;
 
 typedef struct {
@@ -74,5 +74,5 @@ gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *
 char *vfp_select_pf_resize_blocker(VfpLedger *ledger, const VfpPool *pool, VfpPf *pf);
 char *vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
                                const VfpVf *vf, const char *domain_key);
-const char *vfp_select_vf_state(const VfpSelectContext *context, const VfpVf *vf,
+const char *vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf,
                                 char **detail);

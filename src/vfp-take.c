@@ -7,7 +7,7 @@
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-take.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 #include "vfp-vfstate.h"
 
 void
@@ -233,7 +233,7 @@ bind_if_unmanaged(const VfpDomain *domain, VfpTake *vf, GError **error)
 {
     if (vf->device.managed)
         return TRUE;
-    if (!vfp_pci_bind_driver(vf->claim->address, vf->pool->driver, error)) {
+    if (!vfp_pci_driver_bind(vf->claim->address, vf->pool->driver, error)) {
         g_prefix_error(error, "domain '%s': ", domain->name);
         return FALSE;
     }

@@ -5,7 +5,7 @@
 
 #include "vfp-netlink.h"
 #include "vfp-pool.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 #include "vfp-vfstate.h"
 
 static char *
@@ -37,7 +37,7 @@ vfp_vf_state_restore(VfpHost *host, const VfpClaim *claim)
             g_clear_error(&error);
         }
     }
-    if (claim->bound_driver && !vfp_pci_bind_driver(claim->address, claim->saved_driver, &error)) {
+    if (claim->bound_driver && !vfp_pci_driver_bind(claim->address, claim->saved_driver, &error)) {
         g_warning("domain '%s': cannot give VF %s back to driver %s: %s", claim->domain,
                   claim->address, claim->saved_driver ? claim->saved_driver : "(none)",
                   error->message);

@@ -5,6 +5,6 @@
 
 #include <glib.h>
 
-char *vfp_pci_get_driver(const char *address);
-gboolean vfp_pci_bind_driver(const char *address, const char *driver, GError **error);
-gboolean vfp_pci_give_back(const char *address, GError **error);
+char *vfp_pci_driver_get(const char *address);
+gboolean vfp_pci_driver_bind(const char *address, const char *driver, GError **error);
+gboolean vfp_pci_driver_give_back(const char *address, GError **error);

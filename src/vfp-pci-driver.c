@@ -3,10 +3,10 @@
 
 #include "vfp-error.h"
 #include "vfp-sysfs.h"
-#include "vfp-vfio.h"
+#include "vfp-pci-driver.h"
 
 char *
-vfp_pci_get_driver(const char *address)
+vfp_pci_driver_get(const char *address)
 {
     g_autofree char *link = vfp_sysfs_pci_file(address, "driver");
 
@@ -24,9 +24,9 @@ write_pci_file(const char *address, const char *file, const char *value, GError 
 /* Binds ADDRESS to DRIVER; a NULL DRIVER leaves the function unbound. driver_override is
  * cleared again afterwards so a later probe (or reboot) does what the host would do. */
 gboolean
-vfp_pci_bind_driver(const char *address, const char *driver, GError **error)
+vfp_pci_driver_bind(const char *address, const char *driver, GError **error)
 {
-    g_autofree char *current = vfp_pci_get_driver(address);
+    g_autofree char *current = vfp_pci_driver_get(address);
     g_autofree char *probe = NULL;
     g_autofree char *bound = NULL;
 
@@ -41,7 +41,7 @@ vfp_pci_bind_driver(const char *address, const char *driver, GError **error)
     probe = vfp_sysfs_path("/bus/pci/drivers_probe");
     if (!vfp_sysfs_write(probe, address, error))
         return FALSE;
-    bound = vfp_pci_get_driver(address);
+    bound = vfp_pci_driver_get(address);
     write_pci_file(address, "driver_override", "\n", NULL);
     if (g_strcmp0(bound, driver) != 0) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
@@ -54,10 +54,10 @@ vfp_pci_bind_driver(const char *address, const char *driver, GError **error)
 
 /* Unbinds ADDRESS and lets the kernel pick its own driver again, as after hot-plug. */
 gboolean
-vfp_pci_give_back(const char *address, GError **error)
+vfp_pci_driver_give_back(const char *address, GError **error)
 {
     g_autofree char *probe = vfp_sysfs_path("/bus/pci/drivers_probe");
-    g_autofree char *current = vfp_pci_get_driver(address);
+    g_autofree char *current = vfp_pci_driver_get(address);
 
     if (!write_pci_file(address, "driver_override", "\n", error))
         return FALSE;
