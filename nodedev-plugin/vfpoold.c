@@ -14,6 +14,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
 
@@ -188,7 +189,7 @@ static gboolean
 connect_libvirt(Daemon *daemon)
 {
     g_autoptr(GError) error = NULL;
-    VfpReassignReport *report;
+    VfpOperationReport *report;
     g_autoptr(VfpReconcileReport) repairs = NULL;
 
     disconnect(daemon);
@@ -223,12 +224,12 @@ connect_libvirt(Daemon *daemon)
     g_message("connected to %s", opt_connect);
     in_libvirt_work = 1;
     /* A move/reassign/resize whose process died may hold guests paused: finish it first. */
-    report = vfp_reassign_report_new();
-    if (!vfp_reassign_recover(daemon->conn, FALSE, report, &error)) {
+    report = vfp_operation_report_new();
+    if (!vfp_operation_recover(daemon->conn, FALSE, report, &error)) {
         g_warning("%s", error->message);
         g_clear_error(&error);
     }
-    vfp_reassign_report_free(report);
+    vfp_operation_report_free(report);
     repairs = vfp_reconcile_report_new();
     if (!vfp_reconcile(daemon->conn, FALSE, repairs, &error))
         g_warning("reconcile: %s", error->message); /* each repair is logged as it is made */

@@ -349,98 +349,6 @@ vfp_domain_find_reservation(const VfpDomain *domain, const char *alias)
 
 /* ---- rewriting ----------------------------------------------------------------------------- */
 
-/* The whitespace that indents NODE: what follows the last newline of the text before it. */
-static char *
-indent_of(xmlNode *node)
-{
-    const char *text;
-    const char *newline;
-
-    if (!node || !node->prev || node->prev->type != XML_TEXT_NODE || !node->prev->content)
-        return g_strdup("");
-    text = (const char *)node->prev->content;
-    newline = strrchr(text, '\n');
-    return g_strdup(newline ? newline + 1 : "");
-}
-
-static char *
-indent_of_children(xmlNode *parent)
-{
-    g_autofree char *parent_indent = NULL;
-
-    for (xmlNode *child = parent->children; child; child = child->next) {
-        if (child->type == XML_ELEMENT_NODE)
-            return indent_of(child);
-    }
-    parent_indent = indent_of(parent);
-    return g_strconcat(parent_indent, "  ", NULL);
-}
-
-static gboolean
-is_blank(xmlNode *node)
-{
-    return node && node->type == XML_TEXT_NODE && xmlIsBlankNode(node);
-}
-
-/* Parses SNIPPET (written with two-space indentation from column 0) in PARENT's context,
- * indents it like PARENT's other children and inserts it before BEFORE (NULL: at the end). */
-static xmlNode *
-insert_snippet(xmlNode *parent, xmlNode *before, const char *snippet)
-{
-    g_autofree char *indent = indent_of_children(parent);
-    g_autofree char *newline_indent = g_strconcat("\n", indent, NULL);
-    g_auto(GStrv) lines = g_strsplit(snippet, "\n", -1);
-    g_autofree char *indented = g_strjoinv(newline_indent, lines);
-    xmlNode *list = NULL;
-    xmlNode *element;
-    xmlNode *blank;
-
-    if (xmlParseInNodeContext(parent, indented, strlen(indented), XML_PARSE_NONET, &list) !=
-            XML_ERR_OK ||
-        !list)
-        return NULL;
-    element = list;
-    xmlFreeNodeList(element->next);
-    element->next = NULL;
-    blank = xmlNewDocText(parent->doc, (const xmlChar *)newline_indent);
-
-    if (!parent->children) {
-        g_autofree char *parent_indent = indent_of(parent);
-        g_autofree char *closing = g_strconcat("\n", parent_indent, NULL);
-
-        xmlAddChild(parent, blank);
-        xmlAddChild(parent, element);
-        xmlAddChild(parent, xmlNewDocText(parent->doc, (const xmlChar *)closing));
-    } else if (!before && !is_blank(parent->last)) {
-        xmlAddChild(parent, blank);
-        xmlAddChild(parent, element);
-    } else if (!before || (is_blank(before) && !before->next)) {
-        /* Before the whitespace that indents the parent's closing tag. libxml2 merges adjacent
-         * text nodes, so the indentation goes in after the element, onto its left side. */
-        before = before ? before : parent->last;
-        xmlAddPrevSibling(before, element);
-        xmlAddPrevSibling(element, blank);
-    } else {
-        xmlAddPrevSibling(before, element);
-        xmlAddNextSibling(element, blank);
-    }
-    return element;
-}
-
-/* Removes NODE with the whitespace that indented it. */
-static void
-remove_node(xmlNode *node)
-{
-    if (is_blank(node->prev)) {
-        xmlNode *blank = node->prev;
-
-        xmlUnlinkNode(blank);
-        xmlFreeNode(blank);
-    }
-    xmlUnlinkNode(node);
-    xmlFreeNode(node);
-}
-
 static xmlNode *
 find_device_by_alias(xmlNode *devices, const char *alias)
 {
@@ -538,7 +446,7 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
     if (!source) {
         xmlNode *alias = vfp_xml_first_child(device, NULL, "alias");
 
-        source = insert_snippet(device, alias, "<source/>");
+        source = vfp_xml_insert_snippet(device, alias, "<source/>");
     }
     address = vfp_xml_first_child(source, NULL, "address");
     if (address) {
@@ -546,7 +454,7 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
     } else {
         g_autofree char *snippet = source_address_snippet(pci, assignment->network);
 
-        insert_snippet(source, NULL, snippet);
+        vfp_xml_insert_snippet(source, NULL, snippet);
     }
 
     if (!assignment->network)
@@ -560,7 +468,7 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
             g_autofree char *snippet =
                 g_strdup_printf("<mac address='%s'/>", request->config.mac);
 
-            insert_snippet(device, source, snippet);
+            vfp_xml_insert_snippet(device, source, snippet);
         }
     }
     if (request->config.vlan >= 0) {
@@ -568,9 +476,9 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
         g_autofree char *snippet =
             g_strdup_printf("<vlan>\n  <tag id='%d'/>\n</vlan>", request->config.vlan);
 
-        insert_snippet(device, vlan ? vlan : vfp_xml_first_child(device, NULL, "alias"), snippet);
+        vfp_xml_insert_snippet(device, vlan ? vlan : vfp_xml_first_child(device, NULL, "alias"), snippet);
         if (vlan)
-            remove_node(vlan);
+            vfp_xml_remove_node(vlan);
     }
 }
 
@@ -603,13 +511,13 @@ apply_device(VfpDomain *domain, xmlNode *devices, const VfpAssignment *assignmen
     /* No device yet, or one of the other kind (the pool's VFs changed from network VFs to
      * others): write the device libvirt needs for this VF, where the old one stood. */
     snippet = new_device_snippet(assignment, &pci);
-    if (!insert_snippet(devices, device, snippet)) {
+    if (!vfp_xml_insert_snippet(devices, device, snippet)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "domain '%s': cannot add device '%s'",
                     domain->name, alias);
         return FALSE;
     }
     if (device)
-        remove_node(device);
+        vfp_xml_remove_node(device);
     return TRUE;
 }
 
@@ -625,7 +533,7 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
         xmlNode *next = node->next;
 
         if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "reservation"))
-            remove_node(node);
+            vfp_xml_remove_node(node);
         node = next;
     }
     g_ptr_array_set_size(domain->reservations, 0);
@@ -637,7 +545,7 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
             prefix ? ":" : "", assignment->request->alias, assignment->address, assignment->pf,
             assignment->index);
 
-        insert_snippet(vfpool, NULL, snippet);
+        vfp_xml_insert_snippet(vfpool, NULL, snippet);
         reservation->alias = g_strdup(assignment->request->alias);
         reservation->address = g_strdup(assignment->address);
         reservation->pf = g_strdup(assignment->pf);
@@ -747,7 +655,7 @@ vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint coun
         return FALSE;
     }
     if (!devices)
-        devices = insert_snippet(root, NULL, "<devices>\n</devices>");
+        devices = vfp_xml_insert_snippet(root, NULL, "<devices>\n</devices>");
     for (guint i = 0; i < count; i++) {
         if (!apply_device(domain, devices, &assignments[i], error))
             return FALSE;
@@ -792,7 +700,7 @@ vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
     xmlDocSetRootElement(copy, xmlDocCopyNode(device, copy, 1));
     address = vfp_xml_first_child(xmlDocGetRootElement(copy), NULL, "address");
     if (address && !keep_guest_address)
-        remove_node(address);
+        vfp_xml_remove_node(address);
     return g_strstrip(vfp_xml_to_string(copy));
 }
 
@@ -935,11 +843,11 @@ vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error)
     xmlNode *node;
 
     if ((node = find_metadata_child(vfpool, "vf", alias)))
-        remove_node(node);
+        vfp_xml_remove_node(node);
     if ((node = find_metadata_child(vfpool, "reservation", alias)))
-        remove_node(node);
+        vfp_xml_remove_node(node);
     if ((node = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias)))
-        remove_node(node);
+        vfp_xml_remove_node(node);
     return domain_reload(domain, error);
 }
 
@@ -964,15 +872,15 @@ vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *ali
     if (!vfpool) {
         metadata = vfp_xml_first_child(root, NULL, "metadata");
         if (!metadata)
-            metadata = insert_snippet(root, vfp_xml_first_child(root, NULL, "memory"),
+            metadata = vfp_xml_insert_snippet(root, vfp_xml_first_child(root, NULL, "memory"),
                                       "<metadata>\n</metadata>");
-        vfpool = insert_snippet(metadata, NULL,
+        vfpool = vfp_xml_insert_snippet(metadata, NULL,
                                 "<" VFP_DOMAIN_NS_PREFIX ":vfpool xmlns:" VFP_DOMAIN_NS_PREFIX
                                 "='" VFP_DOMAIN_NS "'>\n</" VFP_DOMAIN_NS_PREFIX ":vfpool>");
     }
     snippet = node_to_string(request);
     /* The copy declares the namespace itself; the prefix is the one FROM used. */
-    if (!vfpool || !insert_snippet(vfpool, NULL, snippet)) {
+    if (!vfpool || !vfp_xml_insert_snippet(vfpool, NULL, snippet)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
                     "domain '%s': cannot add vfpool:vf request '%s'", domain->name, alias);
         return FALSE;

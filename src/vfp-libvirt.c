@@ -57,6 +57,23 @@ vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error)
     return dom;
 }
 
+/* NAME, which must be running: move, reassign and resize act on running domains only. */
+virDomainPtr
+vfp_libvirt_lookup_running(virConnectPtr conn, const char *name, GError **error)
+{
+    virDomainPtr dom = vfp_libvirt_lookup(conn, name, error);
+
+    if (dom && virDomainIsActive(dom) != 1) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s' is not running; vfpool moves VFs of running domains only (for a "
+                    "stopped one, edit its request and run 'vfpool resolve %s')",
+                    name, name);
+        virDomainFree(dom);
+        return NULL;
+    }
+    return dom;
+}
+
 /* The domain as vfpool sees it: its persistent definition, or the live one. */
 VfpDomain *
 vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error)

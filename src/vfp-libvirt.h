@@ -18,6 +18,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirDomain, virDomainFree)
 void vfp_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 virConnectPtr vfp_libvirt_open(const char *uri, GError **error);
 virDomainPtr vfp_libvirt_lookup(virConnectPtr conn, const char *name, GError **error);
+virDomainPtr vfp_libvirt_lookup_running(virConnectPtr conn, const char *name, GError **error);
 /* Which of a domain's definitions to read. */
 typedef enum {
     VFP_XML_LIVE,       /* the running domain's */

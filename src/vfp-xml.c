@@ -1,10 +1,12 @@
-/* libxml2 helpers shared by pool files and domain XML. */
+/* libxml2 helpers shared by pool files and domain XML: parsing, validation, attributes, and
+ * edits that keep the indentation of a document someone else wrote. */
 #include "config.h"
 
 #include <gio/gio.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/xmlsave.h>
+#include <string.h>
 
 #include "vfp-error.h"
 #include "vfp-xml.h"
@@ -164,6 +166,100 @@ vfp_xml_first_child(xmlNode *parent, const char *ns_uri, const char *name)
             return child;
     }
     return NULL;
+}
+
+/* ---- editing that keeps the document's indentation ---------------------------------------- */
+
+/* The whitespace that indents NODE: what follows the last newline of the text before it. */
+static char *
+indent_of(xmlNode *node)
+{
+    const char *text;
+    const char *newline;
+
+    if (!node || !node->prev || node->prev->type != XML_TEXT_NODE || !node->prev->content)
+        return g_strdup("");
+    text = (const char *)node->prev->content;
+    newline = strrchr(text, '\n');
+    return g_strdup(newline ? newline + 1 : "");
+}
+
+static char *
+indent_of_children(xmlNode *parent)
+{
+    g_autofree char *parent_indent = NULL;
+
+    for (xmlNode *child = parent->children; child; child = child->next) {
+        if (child->type == XML_ELEMENT_NODE)
+            return indent_of(child);
+    }
+    parent_indent = indent_of(parent);
+    return g_strconcat(parent_indent, "  ", NULL);
+}
+
+static gboolean
+is_blank(xmlNode *node)
+{
+    return node && node->type == XML_TEXT_NODE && xmlIsBlankNode(node);
+}
+
+/* Parses SNIPPET (written with two-space indentation from column 0) in PARENT's context,
+ * indents it like PARENT's other children and inserts it before BEFORE (NULL: at the end). */
+xmlNode *
+vfp_xml_insert_snippet(xmlNode *parent, xmlNode *before, const char *snippet)
+{
+    g_autofree char *indent = indent_of_children(parent);
+    g_autofree char *newline_indent = g_strconcat("\n", indent, NULL);
+    g_auto(GStrv) lines = g_strsplit(snippet, "\n", -1);
+    g_autofree char *indented = g_strjoinv(newline_indent, lines);
+    xmlNode *list = NULL;
+    xmlNode *element;
+    xmlNode *blank;
+
+    if (xmlParseInNodeContext(parent, indented, strlen(indented), XML_PARSE_NONET, &list) !=
+            XML_ERR_OK ||
+        !list)
+        return NULL;
+    element = list;
+    xmlFreeNodeList(element->next);
+    element->next = NULL;
+    blank = xmlNewDocText(parent->doc, (const xmlChar *)newline_indent);
+
+    if (!parent->children) {
+        g_autofree char *parent_indent = indent_of(parent);
+        g_autofree char *closing = g_strconcat("\n", parent_indent, NULL);
+
+        xmlAddChild(parent, blank);
+        xmlAddChild(parent, element);
+        xmlAddChild(parent, xmlNewDocText(parent->doc, (const xmlChar *)closing));
+    } else if (!before && !is_blank(parent->last)) {
+        xmlAddChild(parent, blank);
+        xmlAddChild(parent, element);
+    } else if (!before || (is_blank(before) && !before->next)) {
+        /* Before the whitespace that indents the parent's closing tag. libxml2 merges adjacent
+         * text nodes, so the indentation goes in after the element, onto its left side. */
+        before = before ? before : parent->last;
+        xmlAddPrevSibling(before, element);
+        xmlAddPrevSibling(element, blank);
+    } else {
+        xmlAddPrevSibling(before, element);
+        xmlAddNextSibling(element, blank);
+    }
+    return element;
+}
+
+/* Removes NODE with the whitespace that indented it. */
+void
+vfp_xml_remove_node(xmlNode *node)
+{
+    if (is_blank(node->prev)) {
+        xmlNode *blank = node->prev;
+
+        xmlUnlinkNode(blank);
+        xmlFreeNode(blank);
+    }
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
 }
 
 /* Serializes without an XML declaration, as virsh dumpxml prints domains. */

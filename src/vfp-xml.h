@@ -16,4 +16,6 @@ GBytes *vfp_xml_schema_bytes(const char *schema);
 char *vfp_xml_get_prop(xmlNode *node, const char *name);
 gboolean vfp_xml_is_element(xmlNode *node, const char *ns_uri, const char *name);
 xmlNode *vfp_xml_first_child(xmlNode *parent, const char *ns_uri, const char *name);
+xmlNode *vfp_xml_insert_snippet(xmlNode *parent, xmlNode *before, const char *snippet);
+void vfp_xml_remove_node(xmlNode *node);
 char *vfp_xml_to_string(xmlDoc *doc);

@@ -11,6 +11,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
 #include "vfp-report.h"
@@ -265,7 +266,7 @@ run_release(Cli *cli, GError **error)
 }
 
 static int
-print_reassign_report(const VfpReassignReport *report, gboolean ok)
+print_reassign_report(const VfpOperationReport *report, gboolean ok)
 {
     for (guint i = 0; i < report->changes->len; i++)
         printf("%s\n", (char *)g_ptr_array_index(report->changes, i));
@@ -293,9 +294,9 @@ print_reconcile_report(const VfpReconcileReport *report)
 static int
 run_reconcile(Cli *cli, GError **error)
 {
-    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
     g_autoptr(VfpReconcileReport) repairs = vfp_reconcile_report_new();
-    gboolean recovered = vfp_reassign_recover(cli->conn, opt_dry_run, report, error);
+    gboolean recovered = vfp_operation_recover(cli->conn, opt_dry_run, report, error);
 
     print_reassign_report(report, recovered);
     if (!recovered)
@@ -309,7 +310,7 @@ run_reconcile(Cli *cli, GError **error)
 static int
 run_move(Cli *cli, GError **error)
 {
-    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
 
     return print_reassign_report(
         report, vfp_reassign_move(cli->conn, cli->argument, opt_from, opt_to, report, error));
@@ -318,7 +319,7 @@ run_move(Cli *cli, GError **error)
 static int
 run_reassign(Cli *cli, GError **error)
 {
-    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
 
     return print_reassign_report(report, vfp_reassign_swap(cli->conn, cli->argument,
                                                            cli->argument2, opt_vf, opt_pool,
@@ -328,7 +329,7 @@ run_reassign(Cli *cli, GError **error)
 static int
 run_resize(Cli *cli, GError **error)
 {
-    g_autoptr(VfpReassignReport) report = vfp_reassign_report_new();
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
     char *end = NULL;
     guint64 count = g_ascii_strtoull(cli->argument2, &end, 10);
 

@@ -1,0 +1,31 @@
+/* The engine of operations on running domains: journaled unplug and plug steps, the guests
+ * paused around the plug, failures undone, definitions synced, and recovery of an operation
+ * whose process died. Planning each operation is vfp-reassign.c's. */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "vfp-config.h"
+#include "vfp-journal.h"
+#include "vfp-statedir.h"
+
+typedef struct {
+    GPtrArray *changes; /* char *: one line per thing done, for the user */
+    GPtrArray *paused;  /* VfpPauseWindow *, in the order the guests were resumed */
+} VfpOperationReport;
+
+typedef struct {
+    char *domain;
+    gint64 usec; /* from virDomainSuspend() returning to virDomainResume() returning */
+} VfpPauseWindow;
+
+VfpOperationReport *vfp_operation_report_new(void);
+void vfp_operation_report_free(VfpOperationReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpOperationReport, vfp_operation_report_free)
+
+VfpLock *vfp_operation_lock(VfpConfig **config, GError **error);
+gboolean vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                             VfpOperationReport *report, GError **error);
+gboolean vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
+                               GError **error);
