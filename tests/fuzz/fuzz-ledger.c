@@ -9,7 +9,7 @@
 #include "fuzz-common.h"
 #include "vfp-ledger.h"
 
-#define LEDGER_FILE "ledger.json" /* src/vfp-ledger.c */
+#define LEDGER_FILE "ledger.json" /* as src/libvfpool/vfp-ledger.c names it */
 
 static char *dir;
 
