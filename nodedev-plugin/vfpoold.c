@@ -32,8 +32,8 @@ typedef struct {
     int domain_callback;
     int nodedev_callback;
     int nodedev_update_callback;
-    int scan_timer;   /* coalesces bursts of events into one scan */
-    int retry_timer;  /* reconnects while libvirt is away */
+    int scan_timer;  /* coalesces bursts of events into one scan */
+    int retry_timer; /* reconnects while libvirt is away */
     gboolean closed;
     gboolean devices_changed; /* a node-device event came since the last scan */
 } Daemon;
@@ -118,9 +118,9 @@ schedule_scan(Daemon *daemon)
 static int
 domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-    static const char *const names[] = {"defined", "undefined", "started", "suspended",
-                                        "resumed", "stopped",   "shutdown", "pmsuspended",
-                                        "crashed"};
+    static const char *const names[] = {"defined",   "undefined",   "started",
+                                        "suspended", "resumed",     "stopped",
+                                        "shutdown",  "pmsuspended", "crashed"};
 
     g_debug("domain '%s' %s", virDomainGetName(dom),
             event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event] : "changed");
@@ -199,9 +199,9 @@ connect_libvirt(Daemon *daemon)
         g_warning("%s; retrying in %d s", error->message, RECONNECT_SECONDS);
         return FALSE;
     }
-    daemon->domain_callback = virConnectDomainEventRegisterAny(
-        daemon->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(domain_event),
-        daemon, NULL);
+    daemon->domain_callback =
+        virConnectDomainEventRegisterAny(daemon->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         VIR_DOMAIN_EVENT_CALLBACK(domain_event), daemon, NULL);
     daemon->nodedev_callback = virConnectNodeDeviceEventRegisterAny(
         daemon->conn, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
         VIR_NODE_DEVICE_EVENT_CALLBACK(nodedev_event), daemon, NULL);
@@ -214,8 +214,8 @@ connect_libvirt(Daemon *daemon)
                   virGetLastErrorMessage());
     if (daemon->domain_callback < 0 ||
         virConnectRegisterCloseCallback(daemon->conn, connection_closed, daemon, NULL) < 0) {
-        g_warning("cannot follow libvirt's events: %s; retrying in %d s",
-                  virGetLastErrorMessage(), RECONNECT_SECONDS);
+        g_warning("cannot follow libvirt's events: %s; retrying in %d s", virGetLastErrorMessage(),
+                  RECONNECT_SECONDS);
         disconnect(daemon);
         return FALSE;
     }

@@ -178,8 +178,8 @@ fake_kernel_observe(const char *path, const char *value)
     if (function)
         script = g_strdup_printf("%s '%s' '%s'", function, root, address);
     {
-        g_autofree char *full = g_strdup_printf(". '%s/tests/fakesys.sh' && %s",
-                                                srcdir ? srcdir : ".", script);
+        g_autofree char *full =
+            g_strdup_printf(". '%s/tests/fakesys.sh' && %s", srcdir ? srcdir : ".", script);
         char *argv[] = {(char *)"sh", (char *)"-c", full, NULL};
 
         if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,

@@ -19,7 +19,7 @@ test_parse_format(void)
     g_assert_cmpstr(text, ==, "0000:3b:02.3");
     g_assert_cmpstr(short_form, ==, "0000:3b:02.3");
     for (const char *const *bad = (const char *const[]){"", "0000:3b:20.0", "0000:3b:02.8",
-                                                          "0000:3b:02.3x", "x", "1:2", NULL};
+                                                        "0000:3b:02.3x", "x", "1:2", NULL};
          *bad; bad++)
         g_assert_false(vfp_pci_address_parse(*bad, &address));
     g_assert_false(vfp_pci_address_parse(NULL, &address));
@@ -44,10 +44,10 @@ test_mac(void)
     g_autofree char *upper = vfp_mac_normalize("52:54:00:AB:cd:EF");
 
     g_assert_cmpstr(upper, ==, "52:54:00:ab:cd:ef");
-    for (const char *const *bad = (const char *const[]){"01:00:5e:00:00:01", "00:00:00:00:00:00",
-                                                          "52:54:00:ab:cd", "52:54:00:ab:cd:ef:01",
-                                                          "52-54-00-ab-cd-ef", "5:54:00:ab:cd:ef",
-                                                          "zz:54:00:ab:cd:ef", "", NULL};
+    for (const char *const *bad =
+             (const char *const[]){"01:00:5e:00:00:01", "00:00:00:00:00:00", "52:54:00:ab:cd",
+                                   "52:54:00:ab:cd:ef:01", "52-54-00-ab-cd-ef", "5:54:00:ab:cd:ef",
+                                   "zz:54:00:ab:cd:ef", "", NULL};
          *bad; bad++) {
         g_autofree char *mac = vfp_mac_normalize(*bad);
 

@@ -18,14 +18,14 @@ static void
 test_requests(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfpDomain) domain = parse(
-        "<domain><name>d</name><uuid>u</uuid>"
-        "<numatune><memory nodeset='2-3,^2,5'/></numatune><metadata><v:vfpool " NS ">"
-        "<v:vf alias='ua-a' pool='p' mac='52:54:00:AA:00:01' vlan='42' qos='3' trust='on'/>"
-        "<v:vf alias='ua-b' pool='q' numa='1' link-state='disable'/>"
-        "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
-        "</v:vfpool></metadata></domain>",
-        &error);
+    g_autoptr(VfpDomain) domain =
+        parse("<domain><name>d</name><uuid>u</uuid>"
+              "<numatune><memory nodeset='2-3,^2,5'/></numatune><metadata><v:vfpool " NS ">"
+              "<v:vf alias='ua-a' pool='p' mac='52:54:00:AA:00:01' vlan='42' qos='3' trust='on'/>"
+              "<v:vf alias='ua-b' pool='q' numa='1' link-state='disable'/>"
+              "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
+              "</v:vfpool></metadata></domain>",
+              &error);
     VfpRequest *a, *b;
 
     g_assert_no_error(error);
@@ -51,9 +51,8 @@ static void
 test_plain_domain(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfpDomain) domain =
-        parse("<domain><name>plain</name><metadata><x:y xmlns:x='urn:x'/></metadata></domain>",
-              &error);
+    g_autoptr(VfpDomain) domain = parse(
+        "<domain><name>plain</name><metadata><x:y xmlns:x='urn:x'/></metadata></domain>", &error);
 
     g_assert_no_error(error);
     g_assert_cmpuint(domain->requests->len, ==, 0);
@@ -72,7 +71,7 @@ assert_bad(const char *xml, const char *fragment)
     g_assert_null(strchr(error->message, '\n'));
 }
 
-#define WRAP(requests)                                                                         \
+#define WRAP(requests)                                                                             \
     "<domain><name>d</name><metadata><v:vfpool " NS ">" requests "</v:vfpool></metadata></domain>"
 
 static void
@@ -104,19 +103,19 @@ static void
 test_edit_requests(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfpDomain) from = parse(
-        "<domain><name>a</name><metadata><v:vfpool " NS ">"
-        "<v:vf alias='ua-net' pool='p' mac='52:54:00:aa:00:01' vlan='7'/>"
-        "<v:reservation alias='ua-net' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
-        "</v:vfpool></metadata><devices>"
-        "<interface type='hostdev' managed='yes'><mac address='52:54:00:aa:00:01'/>"
-        "<source><address type='pci' domain='0x0000' bus='0x3c' slot='0x10' function='0x0'/>"
-        "</source><alias name='ua-net'/>"
-        "<address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>"
-        "</interface></devices></domain>",
-        &error);
-    g_autoptr(VfpDomain) to = parse("<domain><name>b</name><memory>1</memory><devices/></domain>",
-                                    &error);
+    g_autoptr(VfpDomain) from =
+        parse("<domain><name>a</name><metadata><v:vfpool " NS ">"
+              "<v:vf alias='ua-net' pool='p' mac='52:54:00:aa:00:01' vlan='7'/>"
+              "<v:reservation alias='ua-net' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"
+              "</v:vfpool></metadata><devices>"
+              "<interface type='hostdev' managed='yes'><mac address='52:54:00:aa:00:01'/>"
+              "<source><address type='pci' domain='0x0000' bus='0x3c' slot='0x10' function='0x0'/>"
+              "</source><alias name='ua-net'/>"
+              "<address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>"
+              "</interface></devices></domain>",
+              &error);
+    g_autoptr(VfpDomain) to =
+        parse("<domain><name>b</name><memory>1</memory><devices/></domain>", &error);
     g_auto(VfpDeviceInfo) device = {0};
     g_autofree char *with_address = NULL;
     g_autofree char *without_address = NULL;
@@ -136,8 +135,8 @@ test_edit_requests(void)
     g_assert_true(vfp_domain_add_request(to, from, "ua-net", &error));
     g_assert_no_error(error);
     g_assert_nonnull(vfp_domain_find_request(to, "ua-net"));
-    assignment = (VfpAssignment){vfp_domain_find_request(to, "ua-net"), "0000:3c:10.2",
-                                 "0000:3b:00.0", 1, TRUE, TRUE};
+    assignment = (VfpAssignment){
+        vfp_domain_find_request(to, "ua-net"), "0000:3c:10.2", "0000:3b:00.0", 1, TRUE, TRUE};
     g_assert_true(vfp_domain_set_reservation(to, &assignment, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(vfp_domain_find_reservation(to, "ua-net")->address, ==, "0000:3c:10.2");

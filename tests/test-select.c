@@ -49,8 +49,8 @@ static char *
 choose_one(const char *pool, const char *attrs, const char *extra, GHashTable *reserved,
            GError **error)
 {
-    g_autofree char *request = g_strdup_printf("<vfpool:vf alias='ua-t0' pool='%s' %s/>", pool,
-                                               attrs ? attrs : "");
+    g_autofree char *request =
+        g_strdup_printf("<vfpool:vf alias='ua-t0' pool='%s' %s/>", pool, attrs ? attrs : "");
     g_autoptr(GPtrArray) choices = resolve_full("t", request, extra, reserved, NULL, error);
 
     if (!choices)
@@ -115,9 +115,8 @@ test_spread_picks_idlest_pf(void)
 {
     g_autoptr(TestHost) host = test_host_new();
 
-    test_host_write_pool(host, "p",
-                         "<pool name='p'>" NET_PFS
-                         "<select policy='spread' numa='ignore'/></pool>");
+    test_host_write_pool(
+        host, "p", "<pool name='p'>" NET_PFS "<select policy='spread' numa='ignore'/></pool>");
     claim("0000:3c:10.0", "0000:3b:00.0", "a");
     claim("0000:3c:10.2", "0000:3b:00.0", "b");
     assert_choice("p", NULL, NULL, "0000:b0:10.0");
@@ -150,8 +149,7 @@ test_numa_required(void)
     g_autoptr(TestHost) host = test_host_new();
     const char *node1 = "<numatune><memory mode='strict' nodeset='1'/></numatune>";
 
-    test_host_write_pool(host, "p",
-                         "<pool name='p'>" NET_PFS "<select numa='required'/></pool>");
+    test_host_write_pool(host, "p", "<pool name='p'>" NET_PFS "<select numa='required'/></pool>");
     assert_choice("p", NULL, node1, "0000:b0:10.0");
     /* No locality asked for: any node will do. */
     assert_choice("p", NULL, NULL, "0000:3c:10.0");
@@ -180,9 +178,8 @@ test_rejections_explained(void)
     g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GPtrArray) choices = NULL;
     const char *expected[][2] = {
-        {"0000:3c:10.0", "held"},     {"0000:3c:10.2", "reserved"},
-        {"0000:3c:11.2", "host-use"}, {"0000:3c:11.4", "iommu-group"},
-        {"0000:3c:11.6", "range"},
+        {"0000:3c:10.0", "held"},        {"0000:3c:10.2", "reserved"}, {"0000:3c:11.2", "host-use"},
+        {"0000:3c:11.4", "iommu-group"}, {"0000:3c:11.6", "range"},
     };
     VfpChoice *choice;
 
@@ -190,8 +187,8 @@ test_rejections_explained(void)
                          "<pool name='p'><pf address='0000:3b:00.0'/><vfs range='0-6'/></pool>");
     claim("0000:3c:10.0", "0000:3b:00.0", "running");
     g_hash_table_insert(reserved, (char *)"0000:3c:10.2", (char *)"stopped");
-    choices = resolve_full("t", "<vfpool:vf alias='ua-t0' pool='p'/>", NULL, reserved, NULL,
-                           &error);
+    choices =
+        resolve_full("t", "<vfpool:vf alias='ua-t0' pool='p'/>", NULL, reserved, NULL, &error);
     g_assert_no_error(error);
     choice = g_ptr_array_index(choices, 0);
     g_assert_cmpstr(choice->address, ==, "0000:3c:10.4");
@@ -255,9 +252,9 @@ test_two_requests_distinct(void)
     g_autoptr(GPtrArray) choices = NULL;
 
     test_host_write_pool(host, "p", "<pool name='p'><pf address='0000:af:00.0'/></pool>");
-    choices = resolve_full("t",
-                           "<vfpool:vf alias='ua-a' pool='p'/><vfpool:vf alias='ua-b' pool='p'/>",
-                           NULL, NULL, NULL, &error);
+    choices =
+        resolve_full("t", "<vfpool:vf alias='ua-a' pool='p'/><vfpool:vf alias='ua-b' pool='p'/>",
+                     NULL, NULL, NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(((VfpChoice *)choices->pdata[0])->address, ==, "0000:b0:10.0");
     g_assert_cmpstr(((VfpChoice *)choices->pdata[1])->address, ==, "0000:b0:10.2");
@@ -288,12 +285,12 @@ test_reservation_kept(void)
     g_assert_false(((VfpChoice *)again->pdata[0])->kept);
 }
 
-#define MANUAL_EDIT_XML \
-    "<domain><name>t</name><metadata><v:vfpool " \
-    "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-a' pool='p'/>" \
-    "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>" \
-    "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci'><source>" \
-    "<address domain='0x0000' bus='0x3c' slot='0x%s' function='0x%s'/></source>" \
+#define MANUAL_EDIT_XML                                                                            \
+    "<domain><name>t</name><metadata><v:vfpool "                                                   \
+    "xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-a' pool='p'/>"           \
+    "<v:reservation alias='ua-a' address='0000:3c:10.0' pf='0000:3b:00.0' index='0'/>"             \
+    "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci'><source>"                 \
+    "<address domain='0x0000' bus='0x3c' slot='0x%s' function='0x%s'/></source>"                   \
     "<alias name='ua-a'/></hostdev></devices></domain>"
 
 /* An administrator pointed the device at another VF by hand: kept when acceptable. */
@@ -336,8 +333,9 @@ test_create_on_demand(void)
 
     test_host_write_pool(host, "nv",
                          "<pool name='nv'><pf address='0000:5e:00.0'/><vfs create='2'/></pool>");
-    choices = resolve_full("t", "<vfpool:vf alias='ua-a' pool='nv'/><vfpool:vf alias='ua-b' "
-                                "pool='nv'/>",
+    choices = resolve_full("t",
+                           "<vfpool:vf alias='ua-a' pool='nv'/><vfpool:vf alias='ua-b' "
+                           "pool='nv'/>",
                            NULL, NULL, NULL, &error);
     g_assert_no_error(error);
     choice = g_ptr_array_index(choices, 0);

@@ -224,8 +224,8 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     g_autoptr(GError) error = NULL;
     gboolean found = FALSE;
 
-    vfp_journal_add_step(journal, VFP_STEP_UNPLUG, "a", UUID, "ua-a", "0000:3c:10.0",
-                         "<hostdev/>", NULL);
+    vfp_journal_add_step(journal, VFP_STEP_UNPLUG, "a", UUID, "ua-a", "0000:3c:10.0", "<hostdev/>",
+                         NULL);
     g_ptr_array_add(journal->paused, g_strdup("b"));
     g_assert_true(vfp_journal_save(journal, &error));
     read = vfp_journal_load(&found, &error);
@@ -241,8 +241,7 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, func) \
-    g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
     ADD("/state/private-modes", test_private_modes);
     ADD("/state/planted-temporary-symlink", test_planted_temporary_symlink);
     ADD("/state/ledger-symlink", test_ledger_symlink_refused);

@@ -95,10 +95,10 @@ vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
 {
     g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
     virDomainPtr *doms = NULL;
-    int count = virConnectListAllDomains(conn, &doms,
-                                         kind == VFP_XML_PERSISTENT
-                                             ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
-                                             : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    int count =
+        virConnectListAllDomains(conn, &doms,
+                                 kind == VFP_XML_PERSISTENT ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
+                                                            : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
     if (count < 0) {
         vfp_libvirt_set_error(error, "cannot list libvirt domains");
@@ -138,8 +138,7 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
         g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], VFP_XML_LIVE, NULL);
         g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
 
-        for (guint j = 0; sources && g_strcmp0(domain->name, except) != 0 && j < sources->len;
-             j++)
+        for (guint j = 0; sources && g_strcmp0(domain->name, except) != 0 && j < sources->len; j++)
             g_hash_table_insert(passed, g_strdup(g_ptr_array_index(sources, j)),
                                 g_strdup(domain->name));
         virDomainFree(doms[i]);
@@ -166,8 +165,7 @@ vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
         for (guint j = 0; j < domain->reservations->len; j++) {
             const VfpReservation *reservation = g_ptr_array_index(domain->reservations, j);
 
-            g_hash_table_insert(reserved, g_strdup(reservation->address),
-                                g_strdup(domain->name));
+            g_hash_table_insert(reserved, g_strdup(reservation->address), g_strdup(domain->name));
         }
     }
     return g_steal_pointer(&reserved);
@@ -229,8 +227,7 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
      * holds that domain. */
     if (!(resolve_lock = vfp_state_lock("resolve.lock", VFP_LOCK_EXCLUSIVE, error)) ||
         !(reserved = vfp_libvirt_reservations(conn, domain->name, error)) ||
-        !(pools = vfp_pool_load_all(error)) ||
-        !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
+        !(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
         return NULL;
     context = (VfpSelectContext){host, pools, ledger, reserved};
     resolution->choices = vfp_select_resolve(&context, domain, error);
@@ -303,15 +300,14 @@ vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
         g_auto(VfpDeviceInfo) device = {0};
 
         vfp_domain_get_device(domain, request->alias, &device);
-        if (!reservation || !device.found ||
-            g_strcmp0(device.address, reservation->address) != 0) {
+        if (!reservation || !device.found || g_strcmp0(device.address, reservation->address) != 0) {
             *why = g_strdup_printf("vf '%s' is not resolved", request->alias);
             return TRUE;
         }
         claim = vfp_ledger_lookup(ledger, reservation->address);
         if (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
-            *why = g_strdup_printf("its VF %s is held by running domain '%s'",
-                                   reservation->address, claim->domain);
+            *why = g_strdup_printf("its VF %s is held by running domain '%s'", reservation->address,
+                                   claim->domain);
             return TRUE;
         }
         other = g_hash_table_lookup(reserved, reservation->address);

@@ -41,6 +41,5 @@ void vfp_resolution_free(VfpResolution *resolution);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpResolution, vfp_resolution_free)
 
 VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error);
-gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped,
-                             GError **error);
+gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError **error);
 gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why);

@@ -59,8 +59,7 @@ typedef struct {
     gboolean recovering;   /* finishing the journal of a process that died */
 } Operation;
 
-static void G_GNUC_PRINTF(2, 3)
-note_change(Operation *op, const char *format, ...)
+static void G_GNUC_PRINTF(2, 3) note_change(Operation *op, const char *format, ...)
 {
     g_autofree char *line = NULL;
     va_list args;
@@ -173,8 +172,7 @@ take(const VfpDomain *live, const char *alias, const char *device_xml, const cha
 
 /* Linux pciehp alone waits 5 s after QEMU presses the slot's attention button. */
 static gboolean
-wait_unplugged(Operation *op, virDomainPtr dom, const char *name, const char *alias,
-               GError **error)
+wait_unplugged(Operation *op, virDomainPtr dom, const char *name, const char *alias, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + op->config->unplug_timeout * G_USEC_PER_SEC;
 
@@ -215,7 +213,7 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
     if (step->in_place) {
         /* The guest keeps the device; QEMU lets go of the VF behind it. */
         if (!vfp_qmp_device_command(dom, step->domain, op->config->vfio_pause_command, step->alias,
-                                NULL, error))
+                                    NULL, error))
             return FALSE;
         give_back(step->domain, step->uuid, step->address);
         note_change(op, "domain '%s': VFIO device '%s' paused in place (VF %s)", step->domain,
@@ -232,8 +230,8 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
         /* Recovering, the dead process may have asked already: then the guest is on it. */
         if (virDomainDetachDeviceFlags(dom, step->device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0 &&
             !op->recovering) {
-            vfp_libvirt_set_error(error, "domain '%s': cannot hot-unplug device '%s'",
-                                  step->domain, step->alias);
+            vfp_libvirt_set_error(error, "domain '%s': cannot hot-unplug device '%s'", step->domain,
+                                  step->alias);
             return FALSE;
         }
         if (!wait_unplugged(op, dom, step->domain, step->alias, error))
@@ -255,8 +253,8 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
 /* Hands VF ADDRESS to the device ALIAS of the running domain NAME: in place through the
  * QEMU's VFIO resume command, or by hot-plugging DEVICE unless it is there already. */
 static gboolean
-attach_vf(Operation *op, virDomainPtr dom, const char *name, const char *alias,
-          const char *device, const char *address, gboolean in_place, GError **error)
+attach_vf(Operation *op, virDomainPtr dom, const char *name, const char *alias, const char *device,
+          const char *address, gboolean in_place, GError **error)
 {
     g_autoptr(GError) local = NULL;
     gboolean present;
@@ -287,8 +285,8 @@ attach_vf(Operation *op, virDomainPtr dom, const char *name, const char *alias,
 /* Writes METADATA into the running domain, takes the VF for its request and plugs DEVICE. On
  * failure the domain is as it was: no claim, and metadata that does not reserve the VF. */
 static gboolean
-plug(Operation *op, const char *name, const char *alias, const char *metadata,
-     const char *device, const char *address, gboolean in_place, GError **error)
+plug(Operation *op, const char *name, const char *alias, const char *metadata, const char *device,
+     const char *address, gboolean in_place, GError **error)
 {
     g_autoptr(VirDomain) dom = vfp_libvirt_lookup_running(op->conn, name, error);
     g_autoptr(VfpDomain) before = dom ? vfp_libvirt_load(dom, VFP_XML_LIVE, error) : NULL;
@@ -310,8 +308,8 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata,
 static gboolean
 run_plug(Operation *op, VfpStep *step, GError **error)
 {
-    if (!plug(op, step->domain, step->alias, step->metadata_xml, step->device_xml,
-              step->address, step->in_place, error))
+    if (!plug(op, step->domain, step->alias, step->metadata_xml, step->device_xml, step->address,
+              step->in_place, error))
         return FALSE;
     step->state = VFP_STEP_DONE;
     return save(op, error);
@@ -386,8 +384,7 @@ resume_all(Operation *op, GError **error)
             g_autoptr(GError) local = NULL;
 
             vfp_libvirt_set_error(&local,
-                                  "domain '%s': cannot resume the guest; run 'virsh resume'",
-                                  name);
+                                  "domain '%s': cannot resume the guest; run 'virsh resume'", name);
             g_warning("%s", local->message);
             if (ok)
                 g_propagate_error(error, g_steal_pointer(&local));
@@ -401,8 +398,7 @@ resume_all(Operation *op, GError **error)
                       window->usec / 1e6);
             g_ptr_array_add(op->report->paused, window);
         } else if (state == VIR_DOMAIN_PAUSED) {
-            note_change(op, "domain '%s': resumed (left paused by an interrupted operation)",
-                        name);
+            note_change(op, "domain '%s': resumed (left paused by an interrupted operation)", name);
         }
         g_ptr_array_remove_index(op->journal->paused, 0);
         save(op, NULL);
@@ -525,8 +521,7 @@ steps_of(Operation *op, VfpStepKind kind, gboolean (*run)(Operation *, VfpStep *
             for (guint j = 0; j < op->journal->steps->len; j++) {
                 const VfpStep *other = g_ptr_array_index(op->journal->steps, j);
 
-                held_back |= other->kind == VFP_STEP_UNPLUG &&
-                             other->state == VFP_STEP_UNDONE &&
+                held_back |= other->kind == VFP_STEP_UNPLUG && other->state == VFP_STEP_UNDONE &&
                              g_strcmp0(other->address, step->address) == 0;
             }
             if (held_back)
@@ -582,8 +577,8 @@ operation_run(Operation *op, GError **error)
     if (op->journal->paused->len == 0)
         vfp_journal_remove(NULL);
     if (failure) {
-        g_propagate_prefixed_error(error, g_steal_pointer(&failure), "%s failed: ",
-                                   op->journal->operation);
+        g_propagate_prefixed_error(error, g_steal_pointer(&failure),
+                                   "%s failed: ", op->journal->operation);
         return FALSE;
     }
     return TRUE;
@@ -602,8 +597,7 @@ check_guests_run(virConnectPtr conn, const VfpJournal *journal, GError **error)
         if (step->kind != VFP_STEP_UNPLUG || step->in_place)
             continue;
         dom = virDomainLookupByName(conn, step->domain);
-        if (dom && virDomainGetState(dom, &state, &reason, 0) == 0 &&
-            state == VIR_DOMAIN_PAUSED) {
+        if (dom && virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                         "domain '%s' is paused, and a VF leaves a guest only when its running OS "
                         "lets go of it; resume it ('virsh resume %s') and try again",
@@ -617,10 +611,10 @@ check_guests_run(virConnectPtr conn, const VfpJournal *journal, GError **error)
 /* Runs a planned journal; the caller holds the operation lock (vfp_operation_lock). */
 gboolean
 vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
-                VfpOperationReport *report, GError **error)
+                    VfpOperationReport *report, GError **error)
 {
-    g_autoptr(GHashTable) paused_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                            g_free);
+    g_autoptr(GHashTable) paused_at =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     Operation op = {conn, journal, report, config, paused_at, FALSE};
 
     if (!check_guests_run(conn, journal, error))
@@ -655,13 +649,13 @@ vfp_operation_lock(VfpConfig **config, GError **error)
  * plugged in where it was going (or back where it was), paused guests are resumed. */
 gboolean
 vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
-                     GError **error)
+                      GError **error)
 {
     g_autoptr(VfpConfig) config = vfp_config_load(error);
     g_autoptr(VfpLock) lock =
         config ? vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error) : NULL;
-    g_autoptr(GHashTable) paused_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                            g_free);
+    g_autoptr(GHashTable) paused_at =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(VfpJournal) journal = NULL;
     gboolean found;
     Operation op;

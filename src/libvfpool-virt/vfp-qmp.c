@@ -14,7 +14,7 @@
  * libvirt names each device's QEMU id after its alias. */
 gboolean
 vfp_qmp_device_command(virDomainPtr dom, const char *name, const char *command, const char *alias,
-                   const char *host, GError **error)
+                       const char *host, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) root = NULL;

@@ -29,8 +29,8 @@ plan_unplug(VfpJournal *journal, const VfpDomain *live, const char *alias, GErro
                     live->name, alias);
         return NULL;
     }
-    return vfp_journal_add_step(journal, VFP_STEP_UNPLUG, live->name, vfp_domain_key(live),
-                                alias, device.address, device_xml, metadata);
+    return vfp_journal_add_step(journal, VFP_STEP_UNPLUG, live->name, vfp_domain_key(live), alias,
+                                device.address, device_xml, metadata);
 }
 
 /* The plug step that gives TARGET (the running domain's live XML, edited) the VF its
@@ -43,8 +43,8 @@ plan_plug(VfpJournal *journal, const VfpDomain *target, const char *alias,
     g_autofree char *device_xml = vfp_domain_device_to_string(target, alias, keep_guest_address);
     g_autofree char *metadata = vfp_domain_metadata_to_string(target);
 
-    return vfp_journal_add_step(journal, VFP_STEP_PLUG, target->name, vfp_domain_key(target),
-                                alias, reservation->address, device_xml, metadata);
+    return vfp_journal_add_step(journal, VFP_STEP_PLUG, target->name, vfp_domain_key(target), alias,
+                                reservation->address, device_xml, metadata);
 }
 
 static VfpDomain *
@@ -59,8 +59,12 @@ static VfpAssignment
 assignment_for(const VfpDomain *domain, const char *alias, const VfpReservation *vf,
                const VfpDeviceInfo *device)
 {
-    return (VfpAssignment){vfp_domain_find_request(domain, alias), vf->address, vf->pf, vf->index,
-                           device->network, device->managed};
+    return (VfpAssignment){vfp_domain_find_request(domain, alias),
+                           vf->address,
+                           vf->pf,
+                           vf->index,
+                           device->network,
+                           device->managed};
 }
 
 /* vfpool move ALIAS --from FROM --to TO: the device and its request leave FROM for TO, which
@@ -89,7 +93,8 @@ vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const
         return FALSE;
     }
     if (!(lock = vfp_operation_lock(&config, error)) ||
-        !(source = load_running(conn, from, error)) || !(target = load_running(conn, to, error)) || !plan_unplug(journal, source, alias, error))
+        !(source = load_running(conn, from, error)) || !(target = load_running(conn, to, error)) ||
+        !plan_unplug(journal, source, alias, error))
         return FALSE;
     vfp_domain_get_device(target, alias, &present);
     if (present.found) {
@@ -205,9 +210,9 @@ gboolean
 vfp_reassign_swap(virConnectPtr conn, const char *name, const char *alias, const char *vf,
                   const char *pool, VfpOperationReport *report, GError **error)
 {
-    g_autofree char *operation = g_strdup_printf("reassign %s %s%s%s%s%s", name, alias,
-                                                 vf ? " --vf " : "", vf ? vf : "",
-                                                 pool ? " --pool " : "", pool ? pool : "");
+    g_autofree char *operation =
+        g_strdup_printf("reassign %s %s%s%s%s%s", name, alias, vf ? " --vf " : "", vf ? vf : "",
+                        pool ? " --pool " : "", pool ? pool : "");
     g_autoptr(VfpJournal) journal = vfp_journal_new(operation);
     g_autoptr(VfpLock) lock = NULL;
     g_autoptr(VfpConfig) config = NULL;
@@ -264,8 +269,8 @@ vfp_reassign_resize(virConnectPtr conn, const char *pf_name, guint count, gboole
         return FALSE;
     if (count > pf->total_vfs) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                    "PF %s supports at most %u VFs, not %u; choose a smaller count",
-                    pf->address, pf->total_vfs, count);
+                    "PF %s supports at most %u VFs, not %u; choose a smaller count", pf->address,
+                    pf->total_vfs, count);
         return FALSE;
     }
     if (!(passed = vfp_libvirt_passed_through(conn, NULL, error)) ||

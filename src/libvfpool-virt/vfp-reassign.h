@@ -7,8 +7,8 @@
 
 #include "vfp-operation.h"
 
-gboolean vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from,
-                           const char *to, VfpOperationReport *report, GError **error);
+gboolean vfp_reassign_move(virConnectPtr conn, const char *alias, const char *from, const char *to,
+                           VfpOperationReport *report, GError **error);
 gboolean vfp_reassign_swap(virConnectPtr conn, const char *domain, const char *alias,
                            const char *vf, const char *pool, VfpOperationReport *report,
                            GError **error);

@@ -13,13 +13,12 @@ typedef struct {
     virConnectPtr conn;
     gboolean dry_run;
     VfpReconcileReport *report;
-    GPtrArray *running;    /* VfpDomain *, live XML of running pooled domains */
-    GPtrArray *defined;    /* VfpDomain *, persistent XML of defined pooled domains */
-    GHashTable *passed;    /* address -> domain, every PCI device of every running domain */
+    GPtrArray *running; /* VfpDomain *, live XML of running pooled domains */
+    GPtrArray *defined; /* VfpDomain *, persistent XML of defined pooled domains */
+    GHashTable *passed; /* address -> domain, every PCI device of every running domain */
 } Reconcile;
 
-static void G_GNUC_PRINTF(2, 3)
-report(Reconcile *run, const char *format, ...)
+static void G_GNUC_PRINTF(2, 3) report(Reconcile *run, const char *format, ...)
 {
     g_autofree char *message = NULL;
     va_list args;
@@ -97,8 +96,9 @@ reconcile_ledger(Reconcile *run, GError **error)
             i++;
             continue;
         }
-        report(run, "ledger: VF %s was claimed by domain '%s', which is not running: VF "
-                    "restored and released",
+        report(run,
+               "ledger: VF %s was claimed by domain '%s', which is not running: VF "
+               "restored and released",
                claim->address, claim->domain);
         if (!run->dry_run)
             vfp_vf_state_restore(host, claim);
@@ -189,8 +189,9 @@ reconcile_vfs(Reconcile *run, GError **error)
                     continue;
                 if (g_strcmp0(vf->driver, "vfio-pci") == 0 ||
                     g_strcmp0(vf->driver, pool->driver) == 0) {
-                    report(run, "VF %s (pool %s) was left bound to %s by no domain: given back "
-                                "to the host",
+                    report(run,
+                           "VF %s (pool %s) was left bound to %s by no domain: given back "
+                           "to the host",
                            vf->address, pool->name, vf->driver);
                     if (!run->dry_run && !vfp_pci_driver_give_back(vf->address, &local))
                         g_warning("VF %s: %s", vf->address, local->message);
@@ -210,8 +211,8 @@ reconcile_vfs(Reconcile *run, GError **error)
                 config.vlan_qos = 0;
                 if (!vfp_netlink_get()->vf_set(pf->netdev, vf->index, VFP_VF_FIELD_MAC, &config,
                                                &local) ||
-                    !vfp_netlink_get()->vf_set(pf->netdev, vf->index, VFP_VF_FIELD_VLAN,
-                                               &config, &local))
+                    !vfp_netlink_get()->vf_set(pf->netdev, vf->index, VFP_VF_FIELD_VLAN, &config,
+                                               &local))
                     g_warning("VF %s: %s", vf->address, local->message);
             }
         }

@@ -168,8 +168,8 @@ check_unique(const VfpDomain *domain, GError **error)
                         "domain '%s': vf '%s' and vf '%s' both reserve VF %s; remove their "
                         "vfpool:reservation elements with 'virsh edit %s', then run 'vfpool "
                         "resolve %s'",
-                        domain->name, other, reservation->alias, reservation->address,
-                        domain->name, domain->name);
+                        domain->name, other, reservation->alias, reservation->address, domain->name,
+                        domain->name);
             return FALSE;
         }
         g_hash_table_insert(reserved, reservation->address, reservation->alias);
@@ -465,8 +465,7 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
         if (mac)
             xmlSetProp(mac, (const xmlChar *)"address", (const xmlChar *)request->config.mac);
         else {
-            g_autofree char *snippet =
-                g_strdup_printf("<mac address='%s'/>", request->config.mac);
+            g_autofree char *snippet = g_strdup_printf("<mac address='%s'/>", request->config.mac);
 
             vfp_xml_insert_snippet(device, source, snippet);
         }
@@ -476,15 +475,15 @@ update_device(xmlNode *device, const VfpAssignment *assignment, const VfpPciAddr
         g_autofree char *snippet =
             g_strdup_printf("<vlan>\n  <tag id='%d'/>\n</vlan>", request->config.vlan);
 
-        vfp_xml_insert_snippet(device, vlan ? vlan : vfp_xml_first_child(device, NULL, "alias"), snippet);
+        vfp_xml_insert_snippet(device, vlan ? vlan : vfp_xml_first_child(device, NULL, "alias"),
+                               snippet);
         if (vlan)
             vfp_xml_remove_node(vlan);
     }
 }
 
 static gboolean
-apply_device(VfpDomain *domain, xmlNode *devices, const VfpAssignment *assignment,
-             GError **error)
+apply_device(VfpDomain *domain, xmlNode *devices, const VfpAssignment *assignment, GError **error)
 {
     const char *alias = assignment->request->alias;
     xmlNode *device = find_device_by_alias(devices, alias);
@@ -540,10 +539,10 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
     for (guint i = 0; i < count; i++) {
         const VfpAssignment *assignment = &assignments[i];
         VfpReservation *reservation = g_new0(VfpReservation, 1);
-        g_autofree char *snippet = g_strdup_printf(
-            "<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'/>", prefix ? prefix : "",
-            prefix ? ":" : "", assignment->request->alias, assignment->address, assignment->pf,
-            assignment->index);
+        g_autofree char *snippet =
+            g_strdup_printf("<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'/>",
+                            prefix ? prefix : "", prefix ? ":" : "", assignment->request->alias,
+                            assignment->address, assignment->pf, assignment->index);
 
         vfp_xml_insert_snippet(vfpool, NULL, snippet);
         reservation->alias = g_strdup(assignment->request->alias);
@@ -560,7 +559,6 @@ vfp_device_info_clear(VfpDeviceInfo *info)
     g_clear_pointer(&info->address, g_free);
     info->found = FALSE;
 }
-
 
 static unsigned int
 hex_prop(xmlNode *node, const char *name)
@@ -643,8 +641,7 @@ vfp_domain_clear_reservations(VfpDomain *domain)
 
 /* Writes ASSIGNMENTS (one per request) into the devices and the reservations. */
 gboolean
-vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
-                 GError **error)
+vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count, GError **error)
 {
     xmlNode *root = xmlDocGetRootElement(domain->doc);
     xmlNode *devices = vfp_xml_first_child(root, NULL, "devices");
@@ -686,8 +683,7 @@ node_to_string(xmlNode *node)
 /* The device of ALIAS as libvirt's attach/detach calls want it; without its guest-side
  * <address> unless KEEP_GUEST_ADDRESS, so that libvirt picks a free slot. */
 char *
-vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
-                            gboolean keep_guest_address)
+vfp_domain_device_to_string(const VfpDomain *domain, const char *alias, gboolean keep_guest_address)
 {
     xmlNode *root = xmlDocGetRootElement(domain->doc);
     xmlNode *device = find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
@@ -819,11 +815,10 @@ vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, G
 
 /* Makes the request ALIAS draw from POOL. */
 gboolean
-vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool,
-                            GError **error)
+vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool, GError **error)
 {
-    xmlNode *request = find_metadata_child(find_metadata(xmlDocGetRootElement(domain->doc)),
-                                           "vf", alias);
+    xmlNode *request =
+        find_metadata_child(find_metadata(xmlDocGetRootElement(domain->doc)), "vf", alias);
 
     if (!request) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
@@ -854,12 +849,11 @@ vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error)
 /* Copies the request ALIAS of FROM into DOMAIN's metadata (created if needed); the device
  * and the reservation follow with vfp_domain_set_reservation(). */
 gboolean
-vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias,
-                       GError **error)
+vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias, GError **error)
 {
     xmlNode *root = xmlDocGetRootElement(domain->doc);
-    xmlNode *request = find_metadata_child(find_metadata(xmlDocGetRootElement(from->doc)), "vf",
-                                           alias);
+    xmlNode *request =
+        find_metadata_child(find_metadata(xmlDocGetRootElement(from->doc)), "vf", alias);
     xmlNode *vfpool = find_metadata(root);
     g_autofree char *snippet = NULL;
     xmlNode *metadata;
@@ -873,10 +867,11 @@ vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *ali
         metadata = vfp_xml_first_child(root, NULL, "metadata");
         if (!metadata)
             metadata = vfp_xml_insert_snippet(root, vfp_xml_first_child(root, NULL, "memory"),
-                                      "<metadata>\n</metadata>");
-        vfpool = vfp_xml_insert_snippet(metadata, NULL,
-                                "<" VFP_DOMAIN_NS_PREFIX ":vfpool xmlns:" VFP_DOMAIN_NS_PREFIX
-                                "='" VFP_DOMAIN_NS "'>\n</" VFP_DOMAIN_NS_PREFIX ":vfpool>");
+                                              "<metadata>\n</metadata>");
+        vfpool =
+            vfp_xml_insert_snippet(metadata, NULL,
+                                   "<" VFP_DOMAIN_NS_PREFIX ":vfpool xmlns:" VFP_DOMAIN_NS_PREFIX
+                                   "='" VFP_DOMAIN_NS "'>\n</" VFP_DOMAIN_NS_PREFIX ":vfpool>");
     }
     snippet = node_to_string(request);
     /* The copy declares the namespace itself; the prefix is the one FROM used. */

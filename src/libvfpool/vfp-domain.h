@@ -43,16 +43,16 @@ typedef struct {
     const char *address;
     const char *pf;
     guint index;
-    gboolean network;  /* <interface type='hostdev'> rather than <hostdev> */
-    gboolean managed;  /* libvirt binds vfio-pci itself */
+    gboolean network; /* <interface type='hostdev'> rather than <hostdev> */
+    gboolean managed; /* libvirt binds vfio-pci itself */
 } VfpAssignment;
 
 /* The device a request maps to, as the domain XML has it. */
 typedef struct {
     gboolean found;
-    gboolean network;  /* <interface type='hostdev'> */
-    gboolean managed;  /* managed='yes' */
-    char *address;     /* <source><address>, normalized; NULL when missing */
+    gboolean network; /* <interface type='hostdev'> */
+    gboolean managed; /* managed='yes' */
+    char *address;    /* <source><address>, normalized; NULL when missing */
 } VfpDeviceInfo;
 
 void vfp_device_info_clear(VfpDeviceInfo *info);

@@ -1,7 +1,7 @@
 /* The libvfpool error domain, and the tokens that name its codes to other programs. */
 #include "vfp-error.h"
 
-G_DEFINE_QUARK(vfpool-error-quark, vfp_error)
+G_DEFINE_QUARK(vfpool - error - quark, vfp_error)
 
 static const char *const error_tokens[] = {
     [VFP_ERROR_FAILED] = "failed",       [VFP_ERROR_INVALID] = "invalid",

@@ -16,11 +16,11 @@ static const struct {
     const char *subop;
     VfpHookStep step;
 } vfp_hook_steps[] = {
-    {"prepare", "begin", VFP_HOOK_PREPARE}, {"release", "end", VFP_HOOK_RELEASE},
-    {"migrate", "begin", VFP_HOOK_MIGRATE}, {"restore", "begin", VFP_HOOK_RESTORE},
+    {"prepare", "begin", VFP_HOOK_PREPARE},     {"release", "end", VFP_HOOK_RELEASE},
+    {"migrate", "begin", VFP_HOOK_MIGRATE},     {"restore", "begin", VFP_HOOK_RESTORE},
     {"reconnect", "begin", VFP_HOOK_RECONNECT},
 };
 
 /* Whether a failure at STEP stops the domain, so that libvirt shows the hook's message. */
-#define VFP_HOOK_STEP_BLOCKS(step) \
+#define VFP_HOOK_STEP_BLOCKS(step)                                                                 \
     ((step) == VFP_HOOK_PREPARE || (step) == VFP_HOOK_MIGRATE || (step) == VFP_HOOK_RESTORE)

@@ -65,8 +65,8 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
 /* Checks each reservation against the pools, the ledger and the host, all before anything
  * changes, and finds which PFs need VFs created (PF -> count, in CREATE). */
 static gboolean
-validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
-                      VfpLedger *ledger, GArray *vfs, GHashTable *create, GError **error)
+validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpLedger *ledger,
+                      GArray *vfs, GHashTable *create, GError **error)
 {
     for (guint i = 0; i < vfs->len; i++) {
         VfpTake *vf = &g_array_index(vfs, VfpTake, i);
@@ -214,8 +214,8 @@ hook_rewrite(VfpDomain *domain, gboolean only_if_changed, GString *output, GErro
         const VfpChoice *choice = g_ptr_array_index(choices, i);
         VfpReservation *reservation = vfp_domain_find_reservation(domain, choice->request->alias);
 
-        all_kept &= choice->kept && reservation &&
-                    g_strcmp0(reservation->address, choice->address) == 0;
+        all_kept &=
+            choice->kept && reservation && g_strcmp0(reservation->address, choice->address) == 0;
     }
     if (only_if_changed && all_kept)
         return TRUE;
@@ -258,8 +258,8 @@ hook_reconnect(const VfpDomain *domain, GError **error)
  * should use as the new domain XML goes to OUTPUT. A failing blocking step sets FAILURE, whose
  * one-line message libvirt shows to the user; the others only log. */
 int
-vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length,
-             GString *output, GError **failure)
+vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, GString *output,
+             GError **failure)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfpDomain) domain = NULL;
@@ -271,8 +271,8 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length,
     domain = vfp_domain_parse(xml, length, &error);
     if (domain && g_strcmp0(domain->name, name) != 0) {
         g_set_error(&error, VFP_ERROR, VFP_ERROR_INVALID,
-                    "hook called for domain '%s' with the XML of domain '%s'; nothing done",
-                    name, domain->name);
+                    "hook called for domain '%s' with the XML of domain '%s'; nothing done", name,
+                    domain->name);
         g_clear_pointer(&domain, vfp_domain_free);
     }
     if (!domain) {

@@ -7,5 +7,5 @@
 #include "vfp-hook-steps.h"
 
 VfpHookStep vfp_hook_step_parse(const char *op, const char *subop);
-int vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length,
-                 GString *output, GError **failure);
+int vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, GString *output,
+                 GError **failure);

@@ -463,8 +463,8 @@ vfp_host_get_vf(VfpHost *host, const char *address, GError **error)
     /* Go straight to the right virtfnN when offset and stride say which it is. */
     vfp_pci_address_parse(normalized, &vf_pci);
     vfp_pci_address_parse(pf->address, &pf_pci);
-    distance = (gint64)vfp_pci_address_routing_id(&vf_pci) -
-               vfp_pci_address_routing_id(&pf_pci) - pf->vf_offset;
+    distance = (gint64)vfp_pci_address_routing_id(&vf_pci) - vfp_pci_address_routing_id(&pf_pci) -
+               pf->vf_offset;
     if (pf->vf_offset && pf->vf_stride && distance >= 0 && distance % pf->vf_stride == 0 &&
         distance / pf->vf_stride < pf->num_vfs) {
         VfpVf *vf = vfp_pf_get_vf(pf, distance / pf->vf_stride, error);
@@ -584,8 +584,8 @@ vfp_vf_used_outside_vfpool(const VfpVf *vf, VfpHostDriverRule rule, char **why)
         return TRUE;
     }
     if (local) {
-        *why = g_strdup_printf("the addresses of %s cannot be read (%s)", vf->netdev,
-                               local->message);
+        *why =
+            g_strdup_printf("the addresses of %s cannot be read (%s)", vf->netdev, local->message);
         return TRUE;
     }
     return FALSE;

@@ -14,12 +14,12 @@ struct _VfpVf {
     char *address;
     guint vendor_id;
     guint device_id;
-    char *driver;  /* NULL when no driver is bound */
-    char *netdev;  /* NULL when the VF has no network device (or is bound to vfio) */
+    char *driver; /* NULL when no driver is bound */
+    char *netdev; /* NULL when the VF has no network device (or is bound to vfio) */
     gboolean netdev_up;
-    gboolean vfio_open; /* bound to a VFIO driver and opened by its user (a VM) */
-    int numa_node; /* -1 when the platform does not say */
-    int iommu_group; /* -1 without IOMMU */
+    gboolean vfio_open;     /* bound to a VFIO driver and opened by its user (a VM) */
+    int numa_node;          /* -1 when the platform does not say */
+    int iommu_group;        /* -1 without IOMMU */
     GPtrArray *iommu_peers; /* char *: the group's other members */
 };
 

@@ -59,9 +59,9 @@ vfp_step_kind_to_string(VfpStepKind kind)
 }
 
 VfpStep *
-vfp_journal_add_step(VfpJournal *journal, VfpStepKind kind, const char *domain,
-                     const char *uuid, const char *alias, const char *address,
-                     const char *device_xml, const char *metadata_xml)
+vfp_journal_add_step(VfpJournal *journal, VfpStepKind kind, const char *domain, const char *uuid,
+                     const char *alias, const char *address, const char *device_xml,
+                     const char *metadata_xml)
 {
     VfpStep *step = g_new0(VfpStep, 1);
 
@@ -164,8 +164,8 @@ read_step(VfpJournal *journal, JsonNode *node)
         return NULL;
     object = json_node_get_object(node);
     kind = lookup_name(step_kinds, G_N_ELEMENTS(step_kinds), vfp_json_get_string(object, "kind"));
-    state = lookup_name(step_states, G_N_ELEMENTS(step_states),
-                        vfp_json_get_string(object, "state"));
+    state =
+        lookup_name(step_states, G_N_ELEMENTS(step_states), vfp_json_get_string(object, "state"));
     domain = vfp_json_get_string(object, "domain");
     alias = vfp_json_get_string(object, "alias");
     if (kind < 0 || state < 0 || !domain || !alias ||
@@ -197,9 +197,8 @@ read_journal(JsonNode *node)
     operation = vfp_json_get_string(root, "operation");
     steps = vfp_json_get_array(root, "steps");
     paused = vfp_json_get_array(root, "paused");
-    if (!operation || !*operation || !steps || !paused ||
-        !vfp_json_get_int(root, "pid", &pid) || pid <= 0 ||
-        !vfp_json_get_int(root, "started", &started) ||
+    if (!operation || !*operation || !steps || !paused || !vfp_json_get_int(root, "pid", &pid) ||
+        pid <= 0 || !vfp_json_get_int(root, "started", &started) ||
         !vfp_json_get_optional_string(root, "resize-pf", &resize_pf) ||
         !vfp_json_get_int(root, "resize-count", &resize_count) || resize_count < 0 ||
         resize_count > G_MAXUINT16)
@@ -248,7 +247,10 @@ vfp_journal_load(gboolean *found, GError **error)
         g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
                     "the operation journal %s is unreadable (%s); check the guests with 'virsh "
                     "list' (resume paused ones with 'virsh resume'), then remove it",
-                    path, local ? local->message : length ? "unexpected content" : "empty file");
+                    path,
+                    local    ? local->message
+                    : length ? "unexpected content"
+                             : "empty file");
     return journal;
 }
 

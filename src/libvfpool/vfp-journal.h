@@ -32,7 +32,7 @@ typedef struct {
     char *operation; /* the command, for messages */
     gint64 pid;
     gint64 started;
-    char *resize_pf;  /* PF whose VF count changes between unplugs and plugs, or NULL */
+    char *resize_pf; /* PF whose VF count changes between unplugs and plugs, or NULL */
     guint resize_count;
     gboolean resized;
     GPtrArray *steps;  /* VfpStep * */

@@ -48,8 +48,7 @@ vfp_json_get_bool(JsonObject *object, const char *name, gboolean *value)
 {
     JsonNode *node = json_object_get_member(object, name);
 
-    if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
         return FALSE;
     *value = json_node_get_boolean(node);
     return TRUE;

@@ -276,9 +276,8 @@ vfp_ledger_open(VfpLedgerMode mode, GError **error)
     ledger->path = vfp_state_path(LEDGER_FILE);
     ledger->claims = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_claim_free);
     ledger->marked_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    ledger->lock = vfp_state_lock(LOCK_FILE, mode == VFP_LEDGER_WRITE ? VFP_LOCK_EXCLUSIVE
-                                                                      : VFP_LOCK_SHARED,
-                                  error);
+    ledger->lock = vfp_state_lock(
+        LOCK_FILE, mode == VFP_LEDGER_WRITE ? VFP_LOCK_EXCLUSIVE : VFP_LOCK_SHARED, error);
     if (!ledger->lock || !ledger_load(ledger, error))
         return NULL;
     return g_steal_pointer(&ledger);
@@ -372,8 +371,7 @@ mark_new_keys(VfpLedger *ledger, GHashTable *keys, GError **error)
 
     g_hash_table_iter_init(&iter, keys);
     while (g_hash_table_iter_next(&iter, &key, NULL)) {
-        if (!g_hash_table_contains(ledger->marked_keys, key) &&
-            !vfp_state_mark_domain(key, error))
+        if (!g_hash_table_contains(ledger->marked_keys, key) && !vfp_state_mark_domain(key, error))
             return FALSE;
     }
     return TRUE;

@@ -18,11 +18,11 @@ typedef struct {
     char *domain;
     char *uuid;
     char *alias;
-    char *step;   /* the lifecycle step that wrote the claim: prepare, reconnect, ... */
-    gint64 time;  /* seconds since the epoch */
-    gint64 pid;   /* of the process that wrote it */
-    gboolean pending; /* written ahead of changing the VF: a killed hook leaves it behind */
-    guint applied;    /* VfpVfField bits vfpool changed on the VF, restored at release */
+    char *step;         /* the lifecycle step that wrote the claim: prepare, reconnect, ... */
+    gint64 time;        /* seconds since the epoch */
+    gint64 pid;         /* of the process that wrote it */
+    gboolean pending;   /* written ahead of changing the VF: a killed hook leaves it behind */
+    guint applied;      /* VfpVfField bits vfpool changed on the VF, restored at release */
     char *bound_driver; /* the driver vfpool bound the VF to, NULL if it did not rebind */
     gboolean has_saved;
     char *saved_driver; /* the VF's driver before the domain got it; NULL: none */
@@ -53,4 +53,3 @@ gboolean vfp_ledger_release(VfpLedger *ledger, const char *address);
 gboolean vfp_ledger_commit(VfpLedger *ledger, GError **error);
 
 char *vfp_ledger_to_json(const VfpLedger *ledger);
-

@@ -25,8 +25,7 @@ typedef struct {
     gboolean (*link_has_addresses)(const char *ifname, gboolean *has_addresses, GError **error);
     /* Reads every setting the PF driver reports for VF VF_INDEX of PF_IFNAME into CONFIG
      * (initialized by the caller; what the driver does not report stays unset). */
-    gboolean (*vf_get)(const char *pf_ifname, guint vf_index, VfpVfConfig *config,
-                       GError **error);
+    gboolean (*vf_get)(const char *pf_ifname, guint vf_index, VfpVfConfig *config, GError **error);
     /* Applies the one setting FIELD of CONFIG. A driver that refuses it (EOPNOTSUPP,
      * EINVAL, ...) gives VFP_ERROR_UNSUPPORTED naming the setting. */
     gboolean (*vf_set)(const char *pf_ifname, guint vf_index, VfpVfField field,

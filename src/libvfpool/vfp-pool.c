@@ -116,8 +116,7 @@ parse_pf_selector(VfpPool *pool, xmlNode *node, GError **error)
         }
     } else if (netdev) {
         selector->netdev = g_steal_pointer(&netdev);
-    } else if (!parse_id(vendor, &selector->vendor_id) ||
-               !parse_id(device, &selector->device_id)) {
+    } else if (!parse_id(vendor, &selector->vendor_id) || !parse_id(device, &selector->device_id)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
                     "pool '%s' (%s): pf vendor '%s' device '%s' must be hexadecimal IDs like "
                     "0x8086",

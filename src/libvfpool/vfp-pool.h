@@ -34,14 +34,14 @@ typedef struct {
 typedef struct {
     char *name;
     char *file;
-    GPtrArray *selectors; /* VfpPfSelector * */
-    GArray *ranges;       /* VfpIndexRange; empty: every index */
-    guint create;         /* create VFs on demand up to this count; 0: never */
-    char *driver;         /* "vfio-pci" or a vfio variant driver */
+    GPtrArray *selectors;    /* VfpPfSelector * */
+    GArray *ranges;          /* VfpIndexRange; empty: every index */
+    guint create;            /* create VFs on demand up to this count; 0: never */
+    char *driver;            /* "vfio-pci" or a vfio variant driver */
     gboolean take_from_host; /* VFs without a netdev may be taken from their host driver */
     VfpPolicy policy;
     VfpNumaMode numa;
-    VfpVfConfig net;      /* defaults for network VFs */
+    VfpVfConfig net; /* defaults for network VFs */
     gboolean has_net;
 } VfpPool;
 

@@ -68,8 +68,8 @@ candidate_clear(Candidate *candidate)
 typedef struct {
     const VfpSelectContext *context;
     const VfpDomain *domain;
-    GHashTable *taken;    /* address -> alias chosen in this call */
-    GHashTable *pf_usage; /* PF address -> GUINT_TO_POINTER(VFs in use or chosen) */
+    GHashTable *taken;           /* address -> alias chosen in this call */
+    GHashTable *pf_usage;        /* PF address -> GUINT_TO_POINTER(VFs in use or chosen) */
     GHashTable *resize_blockers; /* PF address -> why its VF count cannot change, "" if it can */
 } Selection;
 
@@ -166,8 +166,8 @@ pf_resize_blocker(Selection *selection, const VfpPool *pool, VfpPf *pf)
  * domain holds is fine: the group gets one owner). NULL when nothing stands in the way. The
  * ledger may be NULL. Shared by selection and by taking a VF. */
 char *
-vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
-                         const VfpVf *vf, const char *domain_key)
+vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool, const VfpVf *vf,
+                         const char *domain_key)
 {
     for (guint i = 0; vf->iommu_peers && i < vf->iommu_peers->len; i++) {
         const char *peer_address = g_ptr_array_index(vf->iommu_peers, i);
@@ -187,8 +187,8 @@ vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
 static char *
 iommu_blocker(Selection *selection, const VfpPool *pool, const VfpVf *vf)
 {
-    return vfp_select_iommu_blocker(selection->context->host, selection->context->ledger, pool,
-                                    vf, vfp_domain_key(selection->domain));
+    return vfp_select_iommu_blocker(selection->context->host, selection->context->ledger, pool, vf,
+                                    vfp_domain_key(selection->domain));
 }
 
 static void
@@ -252,9 +252,9 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
     }
     if (candidate->address && g_hash_table_contains(selection->taken, candidate->address)) {
         add_rejection(rejections, candidate, VFP_REJECT_TAKEN,
-                      g_strdup_printf("already chosen for '%s' of this domain",
-                                      (const char *)g_hash_table_lookup(selection->taken,
-                                                                        candidate->address)));
+                      g_strdup_printf(
+                          "already chosen for '%s' of this domain",
+                          (const char *)g_hash_table_lookup(selection->taken, candidate->address)));
         return FALSE;
     }
     if (pool->numa != VFP_NUMA_IGNORE && vfp_domain_request_numa(selection->domain, request) >= 0 &&
@@ -400,8 +400,8 @@ keep_current(Selection *selection, const VfpRequest *request, const VfpPool *poo
     if (device.address && (!reservation || g_strcmp0(device.address, reservation->address))) {
         VfpVf *vf = vfp_host_get_vf(selection->context->host, device.address, NULL);
 
-        if (vf && (choice = keep_vf(selection, request, pool, vf->pf, vf->index, device.address,
-                                    &why)))
+        if (vf &&
+            (choice = keep_vf(selection, request, pool, vf->pf, vf->index, device.address, &why)))
             return choice;
         if (reservation)
             g_message("domain '%s': device '%s' was pointed at %s by hand, but %s; keeping "
@@ -414,8 +414,8 @@ keep_current(Selection *selection, const VfpRequest *request, const VfpPool *poo
         return NULL;
     pf = vfp_host_get_pf(selection->context->host, reservation->pf, NULL);
     if (pf)
-        choice = keep_vf(selection, request, pool, pf, reservation->index, reservation->address,
-                         &why);
+        choice =
+            keep_vf(selection, request, pool, pf, reservation->index, reservation->address, &why);
     return choice;
 }
 
@@ -535,8 +535,7 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
     g_autoptr(GPtrArray) choices = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_choice_free);
     g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                           g_free);
+    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     Selection selection = {context, domain, taken, usage, blockers};
 
     count_pf_usage(&selection);
@@ -593,8 +592,8 @@ vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
 
 /* Counts a pool's VFs the way selection sees them, for a domain that holds nothing. */
 gboolean
-vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
-                       VfpPoolCensus *census, GError **error)
+vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool, VfpPoolCensus *census,
+                       GError **error)
 {
     g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -604,11 +603,12 @@ vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,
     g_autoptr(GPtrArray) rejections =
         g_ptr_array_new_with_free_func((GDestroyNotify)vfp_rejection_free);
     g_autoptr(GPtrArray) pfs = vfp_pool_get_pfs(pool, context->host, error);
-    VfpDomain nobody = {.name = (char *)"", .requests = requests, .reservations = reservations,
+    VfpDomain nobody = {.name = (char *)"",
+                        .requests = requests,
+                        .reservations = reservations,
                         .numa_nodes = nodes};
     VfpRequest request = {.numa_node = -1};
-    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                           g_free);
+    g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     Selection selection = {context, &nobody, taken, usage, blockers};
 
     memset(census, 0, sizeof(*census));
@@ -661,11 +661,10 @@ host_driver_rule(const VfpSelectContext *context, const VfpVf *vf)
 const char *
 vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf, char **detail)
 {
-    const VfpClaim *claim = context->ledger ? vfp_ledger_lookup(context->ledger, vf->address)
-                                            : NULL;
-    const char *holder = context->reserved_by ? g_hash_table_lookup(context->reserved_by,
-                                                                    vf->address)
-                                              : NULL;
+    const VfpClaim *claim =
+        context->ledger ? vfp_ledger_lookup(context->ledger, vf->address) : NULL;
+    const char *holder =
+        context->reserved_by ? g_hash_table_lookup(context->reserved_by, vf->address) : NULL;
 
     if (claim) {
         *detail = g_strdup_printf("held by running domain '%s' (%s)", claim->domain,
@@ -683,8 +682,8 @@ vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf, char **det
         VfpVf *peer = vfp_host_get_vf(context->host, peer_address, NULL);
 
         if (!peer || peer->pf != vf->pf) {
-            *detail = g_strdup_printf("shares IOMMU group %d with %s", vf->iommu_group,
-                                      peer_address);
+            *detail =
+                g_strdup_printf("shares IOMMU group %d with %s", vf->iommu_group, peer_address);
             return vfp_reject_reason_to_string(VFP_REJECT_IOMMU);
         }
     }

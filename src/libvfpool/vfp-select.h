@@ -12,15 +12,15 @@
 #include "vfp-pool.h"
 
 typedef enum {
-    VFP_REJECT_RANGE,       /* index outside the pool's range */
-    VFP_REJECT_NUMA,        /* on another node and the pool requires locality */
-    VFP_REJECT_IOMMU,       /* IOMMU group shared with a device outside the pool or held */
-    VFP_REJECT_HOST_USE,    /* the host (netdev, driver) or a VM outside vfpool uses it */
-    VFP_REJECT_HELD,        /* claimed in the ledger by a running domain */
-    VFP_REJECT_RESERVED,    /* reserved by another defined domain */
-    VFP_REJECT_TAKEN,       /* already chosen for another request of this domain */
+    VFP_REJECT_RANGE,         /* index outside the pool's range */
+    VFP_REJECT_NUMA,          /* on another node and the pool requires locality */
+    VFP_REJECT_IOMMU,         /* IOMMU group shared with a device outside the pool or held */
+    VFP_REJECT_HOST_USE,      /* the host (netdev, driver) or a VM outside vfpool uses it */
+    VFP_REJECT_HELD,          /* claimed in the ledger by a running domain */
+    VFP_REJECT_RESERVED,      /* reserved by another defined domain */
+    VFP_REJECT_TAKEN,         /* already chosen for another request of this domain */
     VFP_REJECT_NOT_CREATABLE, /* does not exist and cannot be created now */
-    VFP_REJECT_UNREADABLE,      /* sysfs could not be read */
+    VFP_REJECT_UNREADABLE,    /* sysfs could not be read */
 } VfpRejectReason;
 
 typedef struct {
@@ -39,10 +39,10 @@ typedef struct {
     char *pf;
     guint index;
     int numa_node;
-    gboolean exists;   /* FALSE: created on demand at start */
-    gboolean network;  /* the PF has a network device: <interface type='hostdev'> */
-    gboolean kept;     /* the domain's existing reservation still holds */
-    guint available;   /* acceptable candidates, the chosen one included */
+    gboolean exists;       /* FALSE: created on demand at start */
+    gboolean network;      /* the PF has a network device: <interface type='hostdev'> */
+    gboolean kept;         /* the domain's existing reservation still holds */
+    guint available;       /* acceptable candidates, the chosen one included */
     GPtrArray *rejections; /* VfpRejection * */
 } VfpChoice;
 
@@ -62,7 +62,7 @@ GPtrArray *vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *
 gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error);
 
 typedef struct {
-    guint total;    /* VF indexes of the pool that exist or can be created */
+    guint total; /* VF indexes of the pool that exist or can be created */
     guint existing;
     guint free;     /* could be given to a new domain now */
     guint held;     /* claimed by running domains */
@@ -74,5 +74,4 @@ gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *
 char *vfp_select_pf_resize_blocker(VfpLedger *ledger, const VfpPool *pool, VfpPf *pf);
 char *vfp_select_iommu_blocker(VfpHost *host, VfpLedger *ledger, const VfpPool *pool,
                                const VfpVf *vf, const char *domain_key);
-const char *vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf,
-                                char **detail);
+const char *vfp_select_vf_label(const VfpSelectContext *context, const VfpVf *vf, char **detail);

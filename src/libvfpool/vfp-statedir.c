@@ -92,8 +92,8 @@ open_dir(const char *dir, gboolean create, GError **error)
         g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER,
                     "cannot open the state directory %s: %s; %s", dir, g_strerror(errno),
                     errno == ELOOP || errno == ENOTDIR ? "it must be a real directory, not a "
-                                                          "symbolic link or a file"
-                                                        : "run vfpool as root");
+                                                         "symbolic link or a file"
+                                                       : "run vfpool as root");
         return FALSE;
     }
     ok = check_owned(fd, dir, TRUE, error);
@@ -132,8 +132,7 @@ open_state_file(const char *path, int flags, GError **error)
 /* Reads NAME whole. *FOUND is FALSE (and TRUE is returned) when neither it nor the directory
  * exists. */
 gboolean
-vfp_state_read(const char *name, char **contents, gsize *length, gboolean *found,
-               GError **error)
+vfp_state_read(const char *name, char **contents, gsize *length, gboolean *found, GError **error)
 {
     g_autofree char *path = vfp_state_path(name);
     g_autoptr(GString) data = NULL;

@@ -31,9 +31,8 @@ check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf,
         g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
                     "domain '%s': reserved VF %s is not VF %u of PF %s any more%s%s; run "
                     "'vfpool resolve %s'",
-                    domain->name, vf->reservation->address, vf->reservation->index,
-                    vf->pf->address, local ? ": " : "", local ? local->message : "",
-                    domain->name);
+                    domain->name, vf->reservation->address, vf->reservation->index, vf->pf->address,
+                    local ? ": " : "", local ? local->message : "", domain->name);
         return FALSE;
     }
     if (vfp_vf_used_outside_vfpool(found, vfp_pool_host_driver_rule(vf->pool), &why)) {
@@ -202,8 +201,8 @@ apply_settings(const VfpDomain *domain, VfpTake *vf, GError **error)
             ops->vf_get(vf->pf->netdev, vf->reservation->index, &got, &local) &&
             !field_matches(field, &config, &got))
             g_set_error(&local, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
-                        "PF %s accepted %s on VF %u but reads back another value",
-                        vf->pf->netdev, vfp_vf_field_to_string(field), vf->reservation->index);
+                        "PF %s accepted %s on VF %u but reads back another value", vf->pf->netdev,
+                        vfp_vf_field_to_string(field), vf->reservation->index);
         if (!local) {
             g_message("domain '%s': VF %s: set %s", domain->name, vf->claim->address,
                       vfp_vf_field_to_string(field));
@@ -214,8 +213,8 @@ apply_settings(const VfpDomain *domain, VfpTake *vf, GError **error)
                         "domain '%s': VF %s (pool %s): %s (PF driver %s); remove %s from vf "
                         "'%s' or use a pool whose PFs support it",
                         domain->name, vf->claim->address, vf->pool->name, local->message,
-                        vf->pf->driver ? vf->pf->driver : "unknown",
-                        vfp_vf_field_to_string(field), vf->request->alias);
+                        vf->pf->driver ? vf->pf->driver : "unknown", vfp_vf_field_to_string(field),
+                        vf->request->alias);
             return FALSE;
         }
         vf->claim->applied &= ~field; /* refused: nothing to restore */
@@ -237,8 +236,7 @@ bind_if_unmanaged(const VfpDomain *domain, VfpTake *vf, GError **error)
         g_prefix_error(error, "domain '%s': ", domain->name);
         return FALSE;
     }
-    g_message("domain '%s': VF %s bound to %s", domain->name, vf->claim->address,
-              vf->pool->driver);
+    g_message("domain '%s': VF %s bound to %s", domain->name, vf->claim->address, vf->pool->driver);
     return TRUE;
 }
 

@@ -103,16 +103,17 @@ vfp_mac_normalize(const char *text)
     unsigned int bytes[6];
     int consumed = 0;
 
-    if (!text || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &bytes[0], &bytes[1], &bytes[2],
-                        &bytes[3], &bytes[4], &bytes[5], &consumed) != 6 ||
+    if (!text ||
+        sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &bytes[0], &bytes[1], &bytes[2], &bytes[3],
+               &bytes[4], &bytes[5], &consumed) != 6 ||
         text[consumed] != '\0' || strlen(text) != 17)
         return NULL;
     if (bytes[0] & 1)
         return NULL;
     if ((bytes[0] | bytes[1] | bytes[2] | bytes[3] | bytes[4] | bytes[5]) == 0)
         return NULL;
-    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
-                           bytes[3], bytes[4], bytes[5]);
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2], bytes[3],
+                           bytes[4], bytes[5]);
 }
 
 static gboolean

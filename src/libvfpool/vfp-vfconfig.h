@@ -20,9 +20,9 @@ typedef enum {
 } VfpLinkState;
 
 typedef struct {
-    char *mac;      /* "52:54:00:12:34:56", lower case */
-    int vlan;       /* 0-4095, -1 unset */
-    int vlan_qos;   /* 0-7, -1 unset */
+    char *mac;    /* "52:54:00:12:34:56", lower case */
+    int vlan;     /* 0-4095, -1 unset */
+    int vlan_qos; /* 0-7, -1 unset */
     VfpTristate spoofchk;
     VfpTristate trust;
     VfpLinkState link_state;
@@ -43,5 +43,4 @@ const char *vfp_link_state_to_string(VfpLinkState value);
 char *vfp_mac_normalize(const char *text);
 gboolean vfp_vlan_parse(const char *text, int *vlan);
 gboolean vfp_rate_parse(const char *text, gint64 *rate);
-gboolean vfp_vf_config_read(VfpVfConfig *config, xmlNode *node, const char *what,
-                            GError **error);
+gboolean vfp_vf_config_read(VfpVfConfig *config, xmlNode *node, const char *what, GError **error);

@@ -264,8 +264,8 @@ print_pools(JsonObject *report)
                json_object_get_int_member(pool, "total"),
                json_object_get_int_member(pool, "existing"),
                json_object_get_int_member(pool, "free"), json_object_get_int_member(pool, "held"),
-               json_object_get_int_member(pool, "reserved"),
-               node_list->len ? node_list->str : "-", pf_list->len ? pf_list->str : "(no PF here)");
+               json_object_get_int_member(pool, "reserved"), node_list->len ? node_list->str : "-",
+               pf_list->len ? pf_list->str : "(no PF here)");
     }
 }
 
@@ -290,9 +290,9 @@ print_status(JsonObject *report)
             const char *detail = json_object_get_string_member_with_default(vf, "detail", NULL);
 
             printf("  %s VF %-3" G_GINT64_FORMAT " %s  %-9s %-12s pool %-10s %s%s%s\n",
-                   last ? "`-" : "|-", json_object_get_int_member(vf, "index"),
-                   str(vf, "address"), str(vf, "driver"), str(vf, "netdev"), str(vf, "pools"),
-                   str(vf, "state"), detail ? ": " : "", detail ? detail : "");
+                   last ? "`-" : "|-", json_object_get_int_member(vf, "index"), str(vf, "address"),
+                   str(vf, "driver"), str(vf, "netdev"), str(vf, "pools"), str(vf, "state"),
+                   detail ? ": " : "", detail ? detail : "");
         }
     }
 }

@@ -47,7 +47,7 @@ static const GOptionEntry common_options[] = {
 /* What a command runs with: the selection context and, for the libvirt side, a connection. */
 typedef struct {
     VfpSelectContext *context;
-    virConnectPtr conn; /* NULL for offline runs */
+    virConnectPtr conn;    /* NULL for offline runs */
     const char *argument;  /* DOMAIN, FILE, ALIAS or PF */
     const char *argument2; /* reassign's ALIAS, resize's COUNT */
 } Cli;
@@ -149,9 +149,9 @@ print_resolution(const VfpResolution *resolution)
     for (guint i = 0; i < resolution->choices->len; i++) {
         const VfpChoice *choice = g_ptr_array_index(resolution->choices, i);
 
-        printf("domain '%s': %s -> VF %s (pool %s, PF %s VF %u%s)\n", name,
-               choice->request->alias, choice->address, choice->pool->name, choice->pf,
-               choice->index, choice->exists ? "" : ", created at start");
+        printf("domain '%s': %s -> VF %s (pool %s, PF %s VF %u%s)\n", name, choice->request->alias,
+               choice->address, choice->pool->name, choice->pf, choice->index,
+               choice->exists ? "" : ", created at start");
     }
     printf("domain '%s': %s\n", name,
            resolution->changed ? "definition updated" : "already resolved");
@@ -321,9 +321,8 @@ run_reassign(Cli *cli, GError **error)
 {
     g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
 
-    return print_reassign_report(report, vfp_reassign_swap(cli->conn, cli->argument,
-                                                           cli->argument2, opt_vf, opt_pool,
-                                                           report, error));
+    return print_reassign_report(report, vfp_reassign_swap(cli->conn, cli->argument, cli->argument2,
+                                                           opt_vf, opt_pool, report, error));
 }
 
 static int
@@ -339,20 +338,20 @@ run_resize(Cli *cli, GError **error)
                     cli->argument2);
         return EXIT_USAGE;
     }
-    return print_reassign_report(report, vfp_reassign_resize(cli->conn, cli->argument, count,
-                                                             opt_pause, report, error));
+    return print_reassign_report(
+        report, vfp_reassign_resize(cli->conn, cli->argument, count, opt_pause, report, error));
 }
 
 static const Command commands[] = {
-    {"pools", "", "List pools with their PFs and VF counts", ARG_NONE, TRUE,
-     LIBVIRT_IF_REACHABLE, run_pools},
+    {"pools", "", "List pools with their PFs and VF counts", ARG_NONE, TRUE, LIBVIRT_IF_REACHABLE,
+     run_pools},
     {"status", "", "Show every PF and VF with its state and holder", ARG_NONE, TRUE,
      LIBVIRT_IF_REACHABLE, run_status},
-    {"explain", "--xml FILE", "Show the VF each request would get, and why others are not",
-     ARG_XML, TRUE, LIBVIRT_NEVER, run_explain},
+    {"explain", "--xml FILE", "Show the VF each request would get, and why others are not", ARG_XML,
+     TRUE, LIBVIRT_NEVER, run_explain},
     {"resolve", "DOMAIN|--xml FILE",
-     "Choose VFs and write them into the definition (--xml: print it)", ARG_DOMAIN_OR_XML,
-     FALSE, LIBVIRT_REQUIRED, run_resolve},
+     "Choose VFs and write them into the definition (--xml: print it)", ARG_DOMAIN_OR_XML, FALSE,
+     LIBVIRT_REQUIRED, run_resolve},
     {"define", "FILE", "Define an annotated domain and resolve it", ARG_FILE, FALSE,
      LIBVIRT_REQUIRED, run_define},
     {"start", "DOMAIN", "Resolve a domain, then start it", ARG_DOMAIN, FALSE, LIBVIRT_REQUIRED,
@@ -361,11 +360,11 @@ static const Command commands[] = {
      LIBVIRT_REQUIRED, run_release},
     {"reconcile", "[--dry-run]", "Repair ledger, reservations and VFs against running domains",
      ARG_NONE, FALSE, LIBVIRT_REQUIRED, run_reconcile},
-    {"move", "ALIAS --from DOM --to DOM", "Move a VF between running domains", ARG_ALIAS,
-     FALSE, LIBVIRT_REQUIRED, run_move},
+    {"move", "ALIAS --from DOM --to DOM", "Move a VF between running domains", ARG_ALIAS, FALSE,
+     LIBVIRT_REQUIRED, run_move},
     {"reassign", "DOMAIN ALIAS [--vf BDF|--pool POOL]",
-     "Give a running domain's VF request another VF", ARG_DOMAIN_ALIAS, FALSE,
-     LIBVIRT_REQUIRED, run_reassign},
+     "Give a running domain's VF request another VF", ARG_DOMAIN_ALIAS, FALSE, LIBVIRT_REQUIRED,
+     run_reassign},
     {"resize", "PF COUNT [--pause]", "Change a PF's VF count (--pause: with VFs in use)",
      ARG_PF_COUNT, FALSE, LIBVIRT_REQUIRED, run_resize},
 };
@@ -376,8 +375,8 @@ print_usage(FILE *out)
     fprintf(out, "Usage: vfpool COMMAND [OPTIONS]\n\nCommands:\n");
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
         if (strlen(commands[i].usage) > 18)
-            fprintf(out, "  %-9s %s\n  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
-                    "", "", commands[i].summary);
+            fprintf(out, "  %-9s %s\n  %-9s %-18s %s\n", commands[i].name, commands[i].usage, "",
+                    "", commands[i].summary);
         else
             fprintf(out, "  %-9s %-18s %s\n", commands[i].name, commands[i].usage,
                     commands[i].summary);
