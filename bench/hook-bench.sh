@@ -20,18 +20,22 @@ export abs_top_srcdir=$srcdir
 # --- 1. the fast path
 {
     echo "<domain type='kvm'><name>plain</name><uuid>5a3e9d7c-0000-4000-8000-000000000001</uuid>"
-    echo "<memory unit='KiB'>4194304</memory><vcpu>4</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    os="<os><type arch='x86_64' machine='q35'>hvm</type></os>"
+    echo "<memory unit='KiB'>4194304</memory><vcpu>4</vcpu>$os"
     echo "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    disk="<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+    img=/var/lib/libvirt/images
     i=0
     while [ $i -lt 40 ]; do
-        echo "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/disk$i.qcow2'/><target dev='vd$i' bus='virtio'/></disk>"
+        echo "$disk<source file='$img/disk$i.qcow2'/><target dev='vd$i' bus='virtio'/></disk>"
         i=$((i + 1))
     done
     echo "</devices></domain>"
 } >"$tmp/plain.xml"
 set -- $("$spawn" 2000 "$tmp/plain.xml" -- /bin/true -- "$hook" plain prepare begin -)
 awk -v t="$1" -v h="$2" -v size="$(wc -c <"$tmp/plain.xml")" 'BEGIN {
-    printf "hook fast path: domain XML %d bytes, median /bin/true %d us, vfpool-hook %d us, ratio %.2f (goal <= 1.5)\n", size, t, h, h / t }'
+    printf "hook fast path: domain XML %d bytes, median /bin/true %d us, ", size, t
+    printf "vfpool-hook %d us, ratio %.2f (goal <= 1.5)\n", h, h / t }'
 
 # --- 2. prepare + release against pool size
 echo "prepare+release of one VF (median of 30, fake sysfs + fake netlink):"
@@ -62,8 +66,9 @@ XML
     total=$(($1 + $2))
     [ -n "$base" ] || base=$total
     awk -v size="$size" -v p="$1" -v r="$2" -v base="$base" 'BEGIN {
-        printf "  %5d VFs: prepare %6.2f ms, release %6.2f ms, total %6.2f ms, x%.2f of 8 VFs (pool x%d)\n",
-            size, p / 1000, r / 1000, (p + r) / 1000, (p + r) / base, size / 8 }'
+        printf "  %5d VFs: prepare %6.2f ms, release %6.2f ms, ", size, p / 1000, r / 1000
+        printf "total %6.2f ms, x%.2f of 8 VFs (pool x%d)\n",
+            (p + r) / 1000, (p + r) / base, size / 8 }'
 done
 
 # --- 3. many hooks at once
@@ -78,8 +83,17 @@ while [ $i -lt 64 ]; do
     vf=$((i % 32))
     addr=$(fakesys_vf_address 0000:40:00.0 2 1 $vf)
     bus=${addr#0000:} slot=${bus#*:} bus=${bus%%:*} fn=${slot#*.} slot=${slot%.*}
-    printf "<domain><name>c%d</name><uuid>5a3e9d7c-0000-4000-8000-0000000001%02x</uuid><metadata><v:vfpool xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'><v:vf alias='ua-vf0' pool='c32'/><v:reservation alias='ua-vf0' address='%s' pf='0000:40:00.0' index='%d'/></v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x%s' slot='0x%s' function='0x%s'/></source><alias name='ua-vf0'/></hostdev></devices></domain>" \
-        $i $i "$addr" $vf "$bus" "$slot" "$fn" >"$tmp/c$i.xml"
+    {
+        printf "<domain><name>c%d</name><uuid>5a3e9d7c-0000-4000-8000-0000000001%02x</uuid>" $i $i
+        printf "<metadata><v:vfpool xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'>"
+        printf "<v:vf alias='ua-vf0' pool='c32'/>"
+        printf "<v:reservation alias='ua-vf0' address='%s' pf='0000:40:00.0' index='%d'/>" \
+            "$addr" $vf
+        printf "</v:vfpool></metadata><devices><hostdev mode='subsystem' type='pci' managed='yes'>"
+        printf "<source><address domain='0x0000' bus='0x%s' slot='0x%s' function='0x%s'/>" \
+            "$bus" "$slot" "$fn"
+        printf "</source><alias name='ua-vf0'/></hostdev></devices></domain>"
+    } >"$tmp/c$i.xml"
     i=$((i + 1))
 done
 start=$(date +%s%N)
@@ -93,4 +107,5 @@ end=$(date +%s%N)
 won=$(cat "$tmp"/c*.rc | grep -c '^0$' || true)
 distinct=$(grep '"address"' "$tmp/statec/ledger.json" | sort -u | wc -l)
 held=$(grep -c '"address"' "$tmp/statec/ledger.json")
-echo "64 concurrent prepares on a 32-VF pool: $((($end - $start) / 1000000)) ms wall, $won succeeded, $held claims, $distinct distinct VFs"
+echo "64 concurrent prepares on a 32-VF pool: $((($end - $start) / 1000000)) ms wall," \
+    "$won succeeded, $held claims, $distinct distinct VFs"

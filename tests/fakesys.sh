@@ -236,7 +236,8 @@ _fakesys_dev() {
     fi
     if [ "$9" != - ]; then
         _fakesys_ln "../../../kernel/iommu_groups/$9" "$_fakesys_d/iommu_group" &&
-        _fakesys_ln "../../../../devices/$2/$3" "$1/sys/kernel/iommu_groups/$9/devices/$3" || return 1
+        _fakesys_ln "../../../../devices/$2/$3" \
+            "$1/sys/kernel/iommu_groups/$9/devices/$3" || return 1
     fi
 }
 
@@ -260,7 +261,10 @@ fakesys_driver() {
 }
 
 fakesys_device() {
-    [ $# -eq 8 ] || { _fakesys_err "usage: fakesys_device ROOT ADDR VENDOR DEVICE CLASS NUMA DRIVER IOMMU_GROUP"; return 1; }
+    [ $# -eq 8 ] || {
+        _fakesys_err "usage: fakesys_device ROOT ADDR VENDOR DEVICE CLASS NUMA DRIVER IOMMU_GROUP"
+        return 1
+    }
     _fakesys_parse "$2" || return 1
     _fakesys_dev "$1" "pci$_fakesys_dom:$_fakesys_bus" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
 }
@@ -284,13 +288,20 @@ fakesys_netdev() {
 }
 
 fakesys_vf_address() {
-    [ $# -eq 4 ] || { _fakesys_err "usage: fakesys_vf_address PFADDR OFFSET STRIDE INDEX"; return 1; }
+    [ $# -eq 4 ] || {
+        _fakesys_err "usage: fakesys_vf_address PFADDR OFFSET STRIDE INDEX"
+        return 1
+    }
     _fakesys_vfaddr "$@" || return 1
     printf '%s\n' "$_fakesys_r"
 }
 
 fakesys_vf() {
-    [ $# -eq 9 ] || { _fakesys_err "usage: fakesys_vf ROOT PFADDR INDEX VFADDR VENDOR VFDEVICE NUMA VFDRIVER IOMMU_GROUP"; return 1; }
+    [ $# -eq 9 ] || {
+        _fakesys_err "usage: fakesys_vf ROOT PFADDR INDEX VFADDR VENDOR VFDEVICE NUMA VFDRIVER" \
+            "IOMMU_GROUP"
+        return 1
+    }
     _fakesys_parent "$1" "$2" || return 1
     # VF class = PF class (read back only when not known from fakesys_pf).
     if [ -z "${_fakesys_vfclass:-}" ]; then
@@ -306,7 +317,11 @@ fakesys_vf() {
 }
 
 fakesys_pf() {
-    [ $# -eq 14 ] || { _fakesys_err "usage: fakesys_pf ROOT ADDR VENDOR DEVICE CLASS NUMA DRIVER IOMMU_GROUP TOTALVFS NUMVFS OFFSET STRIDE VFDEVICE VFDRIVER"; return 1; }
+    [ $# -eq 14 ] || {
+        _fakesys_err "usage: fakesys_pf ROOT ADDR VENDOR DEVICE CLASS NUMA DRIVER IOMMU_GROUP" \
+            "TOTALVFS NUMVFS OFFSET STRIDE VFDEVICE VFDRIVER"
+        return 1
+    }
     _fakesys_pf_root=$1 _fakesys_pf_addr=$2 _fakesys_pf_vendor=$3
     _fakesys_pf_class=$5 _fakesys_pf_numa=$6
     _fakesys_pf_total=$9 _fakesys_pf_num=${10} _fakesys_pf_off=${11}
@@ -317,7 +332,8 @@ fakesys_pf() {
     fi
     # Check every VF address before writing anything.
     if [ "$_fakesys_pf_num" -gt 0 ]; then
-        _fakesys_vfaddr "$2" "$_fakesys_pf_off" "$_fakesys_pf_stride" $((_fakesys_pf_num - 1)) || return 1
+        _fakesys_vfaddr "$2" "$_fakesys_pf_off" "$_fakesys_pf_stride" \
+            $((_fakesys_pf_num - 1)) || return 1
     fi
     [ "$7" = - ] || fakesys_driver "$1" "$7" || return 1
     [ "$_fakesys_pf_vfdrv" = - ] || fakesys_driver "$1" "$_fakesys_pf_vfdrv" || return 1

@@ -119,13 +119,16 @@ cat >"$tmp/state/ledger.json" <<'JSON'
   "step": "prepare", "time": 1700000000, "pid": 1}]}
 JSON
 "$vfpool" resolve --xml "$data/domains/net-numa.xml" >"$tmp/held.xml" 2>&1
-tap_check "a VF held in the ledger is not chosen" grep -q "address='0000:b0:10.2'\|address=\"0000:b0:10.2\"" "$tmp/held.xml"
+tap_check "a VF held in the ledger is not chosen" \
+    grep -q "address='0000:b0:10.2'\|address=\"0000:b0:10.2\"" "$tmp/held.xml"
 "$vfpool" status >"$tmp/status" 2>&1
 tap_check "status shows the holder" \
-    grep -q "0000:b0:10.0 .*held: held by running domain 'running-vm' (ua-vfpool-net0)" "$tmp/status"
+    grep -q "0000:b0:10.0 .*held: held by running domain 'running-vm' (ua-vfpool-net0)" \
+        "$tmp/status"
 echo '{"version": 1, "claims": [' >"$tmp/state/ledger.json"
 fails_with "corrupt ledger" "is corrupt" 1 "$vfpool" pools
-tap_check "corrupt ledger left as it was" test "$(cat "$tmp/state/ledger.json")" = '{"version": 1, "claims": ['
+tap_check "corrupt ledger left as it was" \
+    test "$(cat "$tmp/state/ledger.json")" = '{"version": 1, "claims": ['
 rm -f "$tmp/state/ledger.json"
 
 # --- a missing sysfs file: listing fails with the path; resolve works around that VF

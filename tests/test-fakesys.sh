@@ -99,7 +99,8 @@ d8vfs() {
         set -- "$@" "$(fakesys_vf_address 0000:d8:00.0 2 1 $_i)"
         _i=$((_i + 1))
     done
-    [ "$1" = 0000:d8:00.2 ] && [ "${256}" = 0000:d9:00.1 ] || { echo "# bad first/last $1 ${256}"; return 1; }
+    [ "$1" = 0000:d8:00.2 ] && [ "${256}" = 0000:d9:00.1 ] ||
+        { echo "# bad first/last $1 ${256}"; return 1; }
     check_vfs 0000:d8:00.0 "$@"
 }
 ok "d8:00.0 has 256 VFs d8:00.2..d9:00.1" d8vfs
@@ -126,18 +127,22 @@ ok "plain devices have no SR-IOV files" \
           linkname "$(dev 0000:00:1f.2)/driver" ahci'
 
 ok "group 21 = 3b:00.1 + VF 6 of 3b:00.0" \
-    eval 'group_is 21 "0000:3b:00.1 0000:3c:11.4 " && linkname "$(dev 0000:3c:11.4)/iommu_group" 21 &&
+    eval 'group_is 21 "0000:3b:00.1 0000:3c:11.4 " &&
+          linkname "$(dev 0000:3c:11.4)/iommu_group" 21 &&
           same_dir "$(dev 0000:3c:11.4)/iommu_group/devices/0000:3b:00.1" "$(dev 0000:3b:00.1)"'
 ok "VFs 2 and 3 of af:00.0 share group 1010, old group gone" \
-    eval 'group_is 1010 "0000:b0:10.4 0000:b0:10.6 " && [ "$(fakesys_group_of "$R" 0000:b0:10.6)" = 1010 ] &&
+    eval 'group_is 1010 "0000:b0:10.4 0000:b0:10.6 " &&
+          [ "$(fakesys_group_of "$R" 0000:b0:10.6)" = 1010 ] &&
           [ ! -e "$S/kernel/iommu_groups/1011" ] && [ ! -e "$S/kernel/iommu_groups/1006" ]'
 ok "other VFs have a group of their own" \
-    eval 'group_is 1000 "0000:3c:10.0 " && group_is 1267 "0000:d9:00.1 " && group_is 20 "0000:3b:00.0 "'
+    eval 'group_is 1000 "0000:3c:10.0 " && group_is 1267 "0000:d9:00.1 " &&
+          group_is 20 "0000:3b:00.0 "'
 
 ok "netdevs: PF up, VF 5 up, other VFs down" \
     eval 'is "$S/class/net/enp59s0f0/operstate" up && is "$S/class/net/vfpt3bv5/flags" 0x1003 &&
           is "$S/class/net/vfpt3bv5/operstate" up && is "$S/class/net/vfpt3bv4/flags" 0x1002 &&
-          is "$S/class/net/vfpt3bv4/operstate" down && is "$S/class/net/vfptafv3/address" 02:00:00:af:00:03 &&
+          is "$S/class/net/vfpt3bv4/operstate" down &&
+          is "$S/class/net/vfptafv3/address" 02:00:00:af:00:03 &&
           same_dir "$S/class/net/vfpt3bv5" "$(dev 0000:3c:11.2)/net/vfpt3bv5"'
 ok "ifindex values are unique" \
     eval '[ -z "$(cat "$S"/class/net/*/ifindex | sort | uniq -d)" ] &&

@@ -140,7 +140,9 @@ cat "$netlink" >"$tmp/netlink.before" 2>/dev/null
 step net-numa prepare begin "$expected/net-numa.xml"
 expect "a VF open through VFIO outside vfpool" 1 \
     "VF 0000:b0:10.0 (pool net-a) is in use outside vfpool: it is open through vfio-pci"
-untouched() { [ "$(claims)" = 0 ] && [ "$(cat "$netlink" 2>/dev/null)" = "$(cat "$tmp/netlink.before")" ]; }
+untouched() {
+    [ "$(claims)" = 0 ] && [ "$(cat "$netlink" 2>/dev/null)" = "$(cat "$tmp/netlink.before")" ]
+}
 tap_check "nothing claimed and none of its settings touched" untouched
 rm -f "$pci/0000:b0:10.0/enable"
 ln -sfn "$tmp/root/sys/bus/pci/drivers/igbvf" "$pci/0000:b0:10.0/driver"
@@ -165,7 +167,8 @@ tap_check "restore printed nothing" test ! -s "$tmp/out"
 step other prepare begin "$tmp/other.xml"
 step net-numa restore begin "$expected/net-numa.xml"
 expect "restore with the VF taken meanwhile" 0
-tap_check "restore chose another VF" grep -q 'reservation alias="ua-vfpool-net0" address="0000:b0:10.2"' "$tmp/out"
+tap_check "restore chose another VF" \
+    grep -q 'reservation alias="ua-vfpool-net0" address="0000:b0:10.2"' "$tmp/out"
 step other release end "$tmp/other.xml"
 
 # --- reconnect rebuilds the ledger (here: lost while net-numa ran with trust on)
@@ -185,11 +188,13 @@ head -c 700 "$expected/net-numa.xml" >"$tmp/truncated.xml"
 step net-numa prepare begin "$tmp/truncated.xml"
 expect "truncated XML" 1 "domain 'net-numa': the domain XML is not well-formed"
 step someone-else prepare begin "$expected/net-numa.xml"
-expect "argv domain differs from the XML" 1 "hook called for domain 'someone-else' with the XML of domain 'net-numa'"
+expect "argv domain differs from the XML" 1 \
+    "hook called for domain 'someone-else' with the XML of domain 'net-numa'"
 sed "s/pool=\"net-a\"/pool=\"net-a'; rm -rf \/\"/" "$expected/net-numa.xml" >"$tmp/hostile.xml"
 step net-numa prepare begin "$tmp/hostile.xml"
 expect "hostile pool name" 1 "does not follow its schema"
-sed "s/mac=\"52:54:00:12:34:56\"/mac=\"\&lt;script\&gt;\"/" "$expected/net-numa.xml" >"$tmp/hostile2.xml"
+sed "s/mac=\"52:54:00:12:34:56\"/mac=\"\&lt;script\&gt;\"/" "$expected/net-numa.xml" \
+    >"$tmp/hostile2.xml"
 step net-numa prepare begin "$tmp/hostile2.xml"
 expect "hostile MAC" 1 "is not a unicast MAC address"
 step net-numa frobnicate begin "$expected/net-numa.xml"

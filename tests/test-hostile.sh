@@ -76,7 +76,8 @@ XML
 
 # hostdev ALIAS BUS SLOT FUNCTION
 hostdev() {
-    printf '<hostdev mode="subsystem" type="pci" managed="yes"><source><address domain="0x0000" bus="0x%s" slot="0x%s" function="0x%s"/></source><alias name="%s"/></hostdev>\n' \
+    printf '<hostdev mode="subsystem" type="pci" managed="yes"><source><address domain="0x0000"'
+    printf ' bus="0x%s" slot="0x%s" function="0x%s"/></source><alias name="%s"/></hostdev>\n' \
         "$2" "$3" "$4" "$1"
 }
 
@@ -110,7 +111,8 @@ domain pfself '<vfpool:vf alias="ua-d" pool="nvme"/>
     "$(hostdev ua-d 5e 00 0)"
 snapshot before
 run "$hook" pfself prepare begin - <"$tmp/pfself.xml"
-refused "the PF as its own VF" "vf 'ua-d' reserves 0000:5e:00.0, but VF 0 of PF 0000:5e:00.0 would be 0000:5e:00.1"
+refused "the PF as its own VF" \
+    "vf 'ua-d' reserves 0000:5e:00.0, but VF 0 of PF 0000:5e:00.0 would be 0000:5e:00.1"
 tap_check "sriov_numvfs and autoprobe untouched" unchanged before
 
 # --- VFs created on demand only on a PF none of whose VFs is in use
@@ -120,8 +122,9 @@ printf "<pool name='grow'><pf address='0000:af:00.0'/><vfs create='8'/></pool>\n
 domain grow '<vfpool:vf alias="ua-g" pool="grow"/>' ""
 echo 0x1003 >"$pci/0000:b0:10.0/net/vfptafv0/flags"
 VFPOOL_CONF_DIR=$tmp/conf "$vfpool" explain --xml "$tmp/grow.xml" >"$tmp/out" 2>&1
-tap_check "explain says which VF blocks creating VFs and why" \
-    grep -q "VF 4): not-creatable: PF 0000:af:00.0 has VF 0000:b0:10.0 in use outside vfpool (its host network device vfptafv0 is up)" "$tmp/out"
+blocked="VF 4): not-creatable: PF 0000:af:00.0 has VF 0000:b0:10.0 in use outside vfpool"
+blocked="$blocked (its host network device vfptafv0 is up)"
+tap_check "explain says which VF blocks creating VFs and why" grep -q "$blocked" "$tmp/out"
 for i in 0 1 2 3; do
     echo 0x1003 >"$pci/$(fakesys_vf_address 0000:af:00.0 384 2 $i)/net/vfptafv$i/flags"
 done
@@ -135,8 +138,9 @@ domain grow2 "<vfpool:vf alias=\"ua-g\" pool=\"grow\"/>
     "$(hostdev ua-g "$bus" "$slot" "$fn")"
 snapshot before
 VFPOOL_CONF_DIR=$tmp/conf run "$hook" grow2 prepare begin - <"$tmp/grow2.xml"
-refused "prepare refuses to re-create VFs the host uses" \
-    "VF $vf4 (pool grow) must be created, but PF 0000:af:00.0 has VF 0000:b0:10.0 in use outside vfpool"
+in_use="VF $vf4 (pool grow) must be created, but PF 0000:af:00.0 has VF 0000:b0:10.0"
+in_use="$in_use in use outside vfpool"
+refused "prepare refuses to re-create VFs the host uses" "$in_use"
 tap_check "the host's VFs are still there" unchanged before
 for i in 0 1 2 3; do
     echo 0x1002 >"$pci/$(fakesys_vf_address 0000:af:00.0 384 2 $i)/net/vfptafv$i/flags"

@@ -110,29 +110,35 @@ wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
 # --- define / resolve / release
 domain net1 01 "pool='net-a' mac='52:54:00:00:00:01' vlan='42'" >"$tmp/net1.xml"
 "$vfpool" define "$tmp/net1.xml" >"$tmp/out" 2>&1
-tap_check "vfpool define resolves at once" grep -q "ua-vfpool-net0 -> VF 0000:3c:10.0 (pool net-a" "$tmp/out"
+tap_check "vfpool define resolves at once" \
+    grep -q "ua-vfpool-net0 -> VF 0000:3c:10.0 (pool net-a" "$tmp/out"
+want="reservation alias=.ua-vfpool-net0. address=.0000:3c:10.0."
 tap_check "virsh metadata shows the reservation" \
-    sh -c "virsh metadata net1 $NS | grep -q \"reservation alias=.ua-vfpool-net0. address=.0000:3c:10.0.\""
+    sh -c "virsh metadata net1 $NS | grep -q \"$want\""
 tap_check "the persistent XML has the VF as interface source" \
     sh -c "virsh dumpxml --inactive net1 | grep -q \"bus='0x3c' slot='0x10' function='0x0'\""
 "$vfpool" resolve net1 >"$tmp/out" 2>&1
 tap_check "resolving again changes nothing" grep -q "domain 'net1': already resolved" "$tmp/out"
 "$vfpool" status >"$tmp/out" 2>&1
-tap_check "status shows the reservation" grep -q "0000:3c:10.0 .*reserved by domain 'net1'" "$tmp/out"
+tap_check "status shows the reservation" \
+    grep -q "0000:3c:10.0 .*reserved by domain 'net1'" "$tmp/out"
 domain net2 02 "pool='net-a'" >"$tmp/net2.xml"
 "$vfpool" define "$tmp/net2.xml" >"$tmp/out" 2>&1
 tap_check "a second domain gets another VF" grep -q "net0 -> VF 0000:3c:10.2" "$tmp/out"
 "$vfpool" release net2 >"$tmp/out" 2>&1
 tap_check "release drops the reservation" grep -q "1 reservation dropped" "$tmp/out"
-tap_check "metadata without reservation after release" sh -c "! virsh metadata net2 $NS | grep -q reservation"
+tap_check "metadata without reservation after release" \
+    sh -c "! virsh metadata net2 $NS | grep -q reservation"
 "$vfpool" resolve nosuchdomain >"$tmp/out" 2>&1
-tap_check "unknown domain: one clear line" grep -qx "vfpool: domain 'nosuchdomain' is not defined in libvirt; check 'virsh list --all'" "$tmp/out"
+want="vfpool: domain 'nosuchdomain' is not defined in libvirt; check 'virsh list --all'"
+tap_check "unknown domain: one clear line" grep -qx "$want" "$tmp/out"
 
 # --- vfpoold
 "$builddir/vfpoold" >"$tmp/vfpoold.log" 2>&1 &
 daemon_pid=$!
 wait_for 30 grep -q "connected to" "$tmp/vfpoold.log"
-tap_check "vfpoold resolved net2 at start (waiting domain)" wait_for 30 sh -c "virsh metadata net2 $NS | grep -q reservation"
+tap_check "vfpoold resolved net2 at start (waiting domain)" \
+    wait_for 30 sh -c "virsh metadata net2 $NS | grep -q reservation"
 domain plain3 03 "pool='nvme'" >"$tmp/plain3.xml"
 virsh define "$tmp/plain3.xml" >/dev/null
 tap_check "vfpoold resolves a domain defined with plain virsh define" \
@@ -141,7 +147,10 @@ tap_check "the device was added to the definition" \
     sh -c "virsh dumpxml --inactive plain3 | grep -q \"<alias name='ua-vfpool-net0'/>\""
 
 # A domain starts holding net1's VF (the ledger claim is what the hook would write).
-printf "<domain type='qemu'><name>holder</name><uuid>6d8b3a0e-7f36-4a43-9d0a-0000000000ff</uuid><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features><devices/></domain>" >"$tmp/holder.xml"
+printf '%s' "<domain type='qemu'><name>holder</name>" \
+    "<uuid>6d8b3a0e-7f36-4a43-9d0a-0000000000ff</uuid><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>" \
+    "<devices/></domain>" >"$tmp/holder.xml"
 virsh define "$tmp/holder.xml" >/dev/null
 cat >"$tmp/state/ledger.json" <<JSON
 {"version": 1, "claims": [{"address": "0000:3c:10.0", "pf": "0000:3b:00.0", "index": 0,
@@ -149,8 +158,9 @@ cat >"$tmp/state/ledger.json" <<JSON
   "alias": "ua-x", "step": "prepare", "time": 1700000000, "pid": 1}]}
 JSON
 if virsh start holder >"$tmp/out" 2>&1; then
+    addr_re='s/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p'
     tap_check "vfpoold re-points a stopped domain whose VF a started domain holds" \
-        wait_for 30 sh -c "test \"\$(virsh metadata net1 $NS | sed -n 's/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p')\" != 0000:3c:10.0"
+        wait_for 30 sh -c "test \"\$(virsh metadata net1 $NS | sed -n '$addr_re')\" != 0000:3c:10.0"
     virsh destroy holder >/dev/null 2>&1
 else
     tap_not_ok "the holder domain starts under QEMU TCG" "$(cat "$tmp/out")"
@@ -181,14 +191,19 @@ cat >"$tmp/state/ledger.json" <<JSON
   "time": 1700000000, "pid": 1}]}
 JSON
 "$vfpool" reconcile --dry-run >"$tmp/out" 2>&1
+want="would repair: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost', which is not running"
 tap_check "reconcile --dry-run reports a claim with no running holder" \
-    grep -q "would repair: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost', which is not running" "$tmp/out"
+    grep -q "$want" "$tmp/out"
 tap_check "dry run changes nothing" grep -q ghost "$tmp/state/ledger.json"
 
-domain holder2 05 "pool='net-a'" "address='0000:b0:10.2' pf='0000:af:00.0' index='1'" >"$tmp/holder2.xml"
+domain holder2 05 "pool='net-a'" "address='0000:b0:10.2' pf='0000:af:00.0' index='1'" \
+    >"$tmp/holder2.xml"
 virsh define "$tmp/holder2.xml" >/dev/null && virsh start holder2 >/dev/null 2>&1
+dev="<hostdev mode='subsystem' type='pci' managed='yes'>"
+dev="$dev<source><address domain='0x0000' bus='0xb0' slot='0x10' function='0x4'/></source>"
+dev="$dev<alias name='ua-vfpool-net0'/></hostdev>"
 domain dupa 06 "pool='net-a'" "address='0000:b0:10.4' pf='0000:af:00.0' index='2'" \
-    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0xb0' slot='0x10' function='0x4'/></source><alias name='ua-vfpool-net0'/></hostdev>" >"$tmp/dupa.xml"
+    "$dev" >"$tmp/dupa.xml"
 sed "s/<name>dupa</<name>dupb</; s/000000000006</000000000007</" "$tmp/dupa.xml" >"$tmp/dupb.xml"
 virsh define "$tmp/dupa.xml" >/dev/null && virsh define "$tmp/dupb.xml" >/dev/null
 fakesys_probe_to() { # bind a fake VF to DRIVER as if by hand
@@ -206,25 +221,33 @@ rm -f "$pci/0000:3c:11.0/enable"
 rc=$?
 tap_check "reconcile exits 0" test $rc = 0
 tap_check "reconcile drops the claim of a domain that is not running" \
-    sh -c "grep -q \"repaired: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost'\" '$tmp/out' && ! grep -q ghost '$tmp/state/ledger.json'"
+    sh -c "grep -q \"repaired: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost'\" '$tmp/out' &&
+        ! grep -q ghost '$tmp/state/ledger.json'"
 tap_check "reconcile adopts a running domain missing from the ledger" \
-    sh -c "grep -q \"running domain 'holder2' holds 1 VF\" '$tmp/out' && grep -q '\"step\" : \"reconcile\"' '$tmp/state/ledger.json'"
+    sh -c "grep -q \"running domain 'holder2' holds 1 VF\" '$tmp/out' &&
+        grep -q '\"step\" : \"reconcile\"' '$tmp/state/ledger.json'"
 tap_check "reconcile re-resolves the second of two domains reserving one VF" \
-    sh -c "grep -q \"domain 'dupb' reserved a VF that domain 'dupa' also reserves\" '$tmp/out' && test \"\$(virsh metadata dupb $NS | grep -c 0000:b0:10.4)\" = 0"
+    sh -c "grep -q \"domain 'dupb' reserved a VF that domain 'dupa' also reserves\" '$tmp/out' &&
+        test \"\$(virsh metadata dupb $NS | grep -c 0000:b0:10.4)\" = 0"
+want='VF 0000:3c:11.0 (pool net-a) was left bound to vfio-pci by no domain'
 tap_check "reconcile gives back a VF left on vfio-pci" \
-    sh -c "grep -q 'VF 0000:3c:11.0 (pool net-a) was left bound to vfio-pci by no domain' '$tmp/out' && grep -q 0000:3c:11.0 '$tmp/root/sys/bus/pci/drivers/vfio-pci/unbind'"
+    sh -c "grep -q '$want' '$tmp/out' &&
+        grep -q 0000:3c:11.0 '$tmp/root/sys/bus/pci/drivers/vfio-pci/unbind'"
 "$vfpool" reconcile >"$tmp/out" 2>&1
 tap_check "a second reconcile finds nothing (but the VF the fake kernel did not unbind)" \
     grep -q "reconcile: 1 repair" "$tmp/out"
 # move, reassign and resize refuse what they cannot do, before touching anything.
 "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 rc=$?
+want="^vfpool: PF 0000:af:00.0: VFs in use by running domains: 0000:b0:10.2 (domain 'holder2');"
+want="$want stop them, or add --pause"
 tap_check "resize refuses while a running domain holds a VF of the PF, and names it" \
-    sh -c "[ $rc = 1 ] && grep -q \"^vfpool: PF 0000:af:00.0: VFs in use by running domains: 0000:b0:10.2 (domain 'holder2'); stop them, or add --pause\" '$tmp/out'"
+    sh -c "[ $rc = 1 ] && grep -q \"$want\" '$tmp/out'"
 "$vfpool" resize 0000:af:00.0 1 --pause >"$tmp/out" 2>&1
 rc=$?
 tap_check "resize --pause refuses to remove a VF in use" \
-    sh -c "[ $rc = 1 ] && grep -q 'held by domain .holder2. and would not exist with 1 VFs' '$tmp/out'"
+    sh -c "[ $rc = 1 ] &&
+        grep -q 'held by domain .holder2. and would not exist with 1 VFs' '$tmp/out'"
 "$vfpool" move ua-vfpool-net0 --from holder2 --to dupa >"$tmp/out" 2>&1
 rc=$?
 tap_check "move refuses a target that is not running" \
@@ -233,35 +256,46 @@ tap_check "no operation journal after refusals" test ! -e "$tmp/state/operation.
 
 # An operation whose process died left a guest paused: reconcile resumes it.
 virsh suspend holder2 >/dev/null
-printf '{"operation": "move ua-x --from holder2 --to dupa", "pid": 1, "started": 1, "resize-pf": null, "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
+printf '%s' '{"operation": "move ua-x --from holder2 --to dupa", "pid": 1, "started": 1,' \
+    ' "resize-pf": null, "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
     >"$tmp/state/operation.json"
 "$vfpool" reassign holder2 ua-vfpool-net0 >"$tmp/out" 2>&1
+want="^vfpool: an interrupted operation (move ua-x --from holder2 --to dupa) is not finished;"
+want="$want run 'vfpool reconcile' first"
 tap_check "a new operation is refused while an interrupted one is not finished" \
-    grep -q "^vfpool: an interrupted operation (move ua-x --from holder2 --to dupa) is not finished; run 'vfpool reconcile' first" "$tmp/out"
+    grep -q "$want" "$tmp/out"
 "$vfpool" reconcile --dry-run >"$tmp/out" 2>&1
 tap_check "reconcile --dry-run only says it would finish it" \
-    sh -c "grep -q 'would finish the interrupted operation' '$tmp/out' && virsh domstate holder2 | grep -q paused"
+    sh -c "grep -q 'would finish the interrupted operation' '$tmp/out' &&
+        virsh domstate holder2 | grep -q paused"
 "$vfpool" reconcile >"$tmp/out" 2>&1
 tap_check "reconcile resumes the guest the dead operation paused and drops the journal" \
-    sh -c "grep -q \"domain 'holder2': resumed\" '$tmp/out' && virsh domstate holder2 | grep -q running && test ! -e '$tmp/state/operation.json'"
+    sh -c "grep -q \"domain 'holder2': resumed\" '$tmp/out' &&
+        virsh domstate holder2 | grep -q running && test ! -e '$tmp/state/operation.json'"
 echo 'not json' >"$tmp/state/operation.json"
 "$vfpool" reconcile >"$tmp/out" 2>&1
 rc=$?
 tap_check "an unreadable journal is one error line, and reconcile stops there" \
-    sh -c "[ $rc = 1 ] && [ \$(grep -c . '$tmp/out') = 1 ] && grep -q '^vfpool: the operation journal .* is unreadable' '$tmp/out'"
+    sh -c "[ $rc = 1 ] && [ \$(grep -c . '$tmp/out') = 1 ] &&
+        grep -q '^vfpool: the operation journal .* is unreadable' '$tmp/out'"
 rm -f "$tmp/state/operation.json"
 mkdir -p "$tmp/conf" && cp -r "$data/conf1/pools.d" "$tmp/conf/"
 printf '[hotplug]\nvfio-pause-command=x-pause\n' >"$tmp/conf/vfpool.conf"
 VFPOOL_CONF_DIR=$tmp/conf "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
+want='^vfpool: .*vfpool.conf: vfio-pause-command and vfio-resume-command go together;'
+want=$want' set both or neither$'
 tap_check "a vfpool.conf with only one of the VFIO commands is one error line" \
-    grep -q '^vfpool: .*vfpool.conf: vfio-pause-command and vfio-resume-command go together; set both or neither$' "$tmp/out"
+    grep -q "$want" "$tmp/out"
 virsh suspend holder2 >/dev/null
-printf '{"operation": "resize 0000:af:00.0 2", "pid": 1, "started": 1, "resize-pf": null, "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
+printf '%s' '{"operation": "resize 0000:af:00.0 2", "pid": 1, "started": 1, "resize-pf": null,' \
+    ' "resize-count": 0, "resized": false, "steps": [], "paused": ["holder2"]}' \
     >"$tmp/state/operation.json"
 "$builddir/vfpoold" >"$tmp/vfpoold2.log" 2>&1 &
 vfpoold_pid=$!
-tap_check "vfpoold finishes an interrupted operation when it connects: the paused guest runs again" \
-    wait_for 30 sh -c "virsh domstate holder2 | grep -q running && test ! -e '$tmp/state/operation.json'"
+tap_check \
+    "vfpoold finishes an interrupted operation when it connects: the paused guest runs again" \
+    wait_for 30 sh -c "virsh domstate holder2 | grep -q running &&
+        test ! -e '$tmp/state/operation.json'"
 kill -TERM "$vfpoold_pid" 2>/dev/null
 wait "$vfpoold_pid" 2>/dev/null
 virsh destroy holder2 >/dev/null 2>&1

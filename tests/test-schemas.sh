@@ -11,10 +11,11 @@ for pool in "$srcdir"/tests/data/conf1/pools.d/*.xml "$srcdir"/xml/examples/pool
     tap_check "pool $(basename "$pool") is valid" \
         xmllint --noout --relaxng "$srcdir/xml/pool.rng" "$pool"
 done
+ns=http://vfpool.org/xmlns/libvirt/domain/1.0
 for domain in "$srcdir"/tests/data/domains/[!b]*.xml "$srcdir"/tests/data/expected/*.xml \
     "$srcdir"/xml/examples/domain*.xml; do
     name=$(basename "$domain")
-    xmllint --xpath "//*[local-name()='vfpool' and namespace-uri()='http://vfpool.org/xmlns/libvirt/domain/1.0']" \
+    xmllint --xpath "//*[local-name()='vfpool' and namespace-uri()='$ns']" \
         "$domain" >"$tmp/meta.xml" 2>/dev/null
     tap_check "metadata of $name is valid" \
         xmllint --noout --relaxng "$srcdir/xml/domain-metadata.rng" "$tmp/meta.xml"
