@@ -1,7 +1,9 @@
 /* vfpoold: follows libvirt's domain and node-device events and keeps annotated domains
  * resolved: a domain defined with plain 'virsh define' gets its VFs, a stopped domain whose
  * VF was taken by a running one (or vanished) gets another, domains waiting for a VF get one
- * when one frees up. It only touches domains that carry vfpool metadata. */
+ * when one frees up, the longest waiting first. It only touches domains that carry vfpool
+ * metadata, keeps an index of all domains in memory (vfpoold-index.c) and decides from it
+ * (vfpoold-keeper.c), fetching only the domain an event names. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,6 +19,8 @@
 #include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
+#include "vfpoold-index.h"
+#include "vfpoold-keeper.h"
 
 #define RECONNECT_SECONDS 5
 #define COALESCE_MS 300
@@ -30,12 +34,15 @@ static volatile sig_atomic_t in_libvirt_work;
 typedef struct {
     virConnectPtr conn;
     int domain_callback;
+    int metadata_callback;
     int nodedev_callback;
     int nodedev_update_callback;
     int scan_timer;  /* coalesces bursts of events into one scan */
     int retry_timer; /* reconnects while libvirt is away */
     gboolean closed;
     gboolean devices_changed; /* a node-device event came since the last scan */
+    VfpdIndex *index;
+    VfpdWork work; /* what the next pass looks at */
 } Daemon;
 
 static void
@@ -55,42 +62,30 @@ log_handler(const char *domain, GLogLevelFlags level, const char *message, gpoin
     fprintf(stderr, "%svfpoold: %s\n", prefix, message);
 }
 
-/* Resolves every stopped annotated domain that needs it, and logs each change. */
+/* Decides about the domains the events since the last pass concern, and acts. */
 static void
 scan(Daemon *daemon)
 {
-    virDomainPtr *doms = NULL;
-    int count;
-
-    count = virConnectListAllDomains(daemon->conn, &doms,
-                                     VIR_CONNECT_LIST_DOMAINS_PERSISTENT |
-                                         VIR_CONNECT_LIST_DOMAINS_INACTIVE);
-    if (count < 0) {
-        g_warning("cannot list domains: %s", virGetLastErrorMessage());
+    if (!vfpd_work_pending(&daemon->work))
         return;
-    }
     in_libvirt_work = 1;
-    for (int i = 0; i < count; i++) {
-        g_autofree char *why = NULL;
-        g_autoptr(GError) local = NULL;
-        g_autoptr(VfpResolution) resolution = NULL;
-        gboolean needs;
-
-        needs = vfp_libvirt_needs_resolve(daemon->conn, doms[i], &why);
-        if (!needs) {
-            virDomainFree(doms[i]);
-            continue;
-        }
-        if ((resolution = vfp_libvirt_resolve(daemon->conn, doms[i], &local)))
-            g_message("domain '%s': %s: resolved%s", virDomainGetName(doms[i]), why,
-                      resolution->changed ? "" : " (no change)");
-        else
-            g_warning("domain '%s': %s, and it cannot be resolved now: %s",
-                      virDomainGetName(doms[i]), why, local->message);
-        virDomainFree(doms[i]);
-    }
+    vfpd_keeper_run(daemon->index, daemon->conn, &daemon->work);
     in_libvirt_work = 0;
-    free(doms);
+    g_debug("%" G_GUINT64_FORMAT " domain fetches so far", vfpd_index_fetches(daemon->index));
+}
+
+/* Rebuilds the index from every domain and looks at all of them. */
+static void
+scan_all(Daemon *daemon)
+{
+    g_autoptr(GError) error = NULL;
+
+    in_libvirt_work = 1;
+    if (!vfpd_index_load(daemon->index, daemon->conn, &error))
+        g_warning("%s", error->message);
+    in_libvirt_work = 0;
+    daemon->work.all = TRUE;
+    scan(daemon);
 }
 
 static void
@@ -105,6 +100,7 @@ scan_timer_fired(int timer, void *opaque)
      * count: look once more when it has settled. */
     if (daemon->devices_changed) {
         daemon->devices_changed = FALSE;
+        daemon->work.all = daemon->work.freed = TRUE;
         virEventUpdateTimeout(daemon->scan_timer, SETTLE_MS);
     }
 }
@@ -115,19 +111,91 @@ schedule_scan(Daemon *daemon)
     virEventUpdateTimeout(daemon->scan_timer, COALESCE_MS);
 }
 
+static gboolean
+reservations_shrank(const VfpDomain *before, const VfpDomain *after)
+{
+    for (guint i = 0; before && i < before->reservations->len; i++) {
+        const VfpReservation *old = g_ptr_array_index(before->reservations, i);
+        gboolean kept = FALSE;
+
+        for (guint j = 0; after && j < after->reservations->len; j++)
+            kept |=
+                g_strcmp0(old->address,
+                          ((VfpReservation *)g_ptr_array_index(after->reservations, j))->address) ==
+                0;
+        if (!kept)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A defined domain is read again alone. Its reservations may have gone (released, edited,
+ * re-pointed): then VFs freed up; one that released them itself does not get them back. */
+static void
+domain_defined(Daemon *daemon, virDomainPtr dom)
+{
+    VfpdDomain *old = vfpd_index_lookup(daemon->index, virDomainGetName(dom));
+    g_autoptr(VfpDomain) before = old ? g_steal_pointer(&old->config) : NULL;
+    VfpdDomain *now = vfpd_index_refresh(daemon->index, dom);
+
+    g_hash_table_add(daemon->work.dirty, g_strdup(now->name));
+    if (reservations_shrank(before, now->config)) {
+        daemon->work.freed = TRUE;
+        if (now->config && now->config->status.state == VFP_STATUS_RELEASED &&
+            (!before || before->status.state != VFP_STATUS_RELEASED))
+            g_hash_table_add(daemon->work.exempt, g_strdup(now->name));
+    }
+}
+
 static int
 domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
     static const char *const names[] = {"defined",   "undefined",   "started",
                                         "suspended", "resumed",     "stopped",
                                         "shutdown",  "pmsuspended", "crashed"};
+    Daemon *daemon = opaque;
 
     g_debug("domain '%s' %s", virDomainGetName(dom),
             event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event] : "changed");
-    if (event == VIR_DOMAIN_EVENT_DEFINED || event == VIR_DOMAIN_EVENT_UNDEFINED ||
-        event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_STOPPED)
-        schedule_scan(opaque);
+    switch (event) {
+    case VIR_DOMAIN_EVENT_DEFINED:
+        domain_defined(daemon, dom);
+        break;
+    case VIR_DOMAIN_EVENT_UNDEFINED:
+        /* A transient domain still running is only no longer persistent. */
+        if (virDomainIsActive(dom) == 1)
+            vfpd_index_refresh(daemon->index, dom);
+        else
+            vfpd_index_forget(daemon->index, virDomainGetName(dom));
+        daemon->work.freed = TRUE;
+        break;
+    case VIR_DOMAIN_EVENT_STARTED:
+        /* Stopped domains reserving what it now holds or passes through must move. */
+        vfpd_index_refresh(daemon->index, dom);
+        daemon->work.all = TRUE;
+        break;
+    case VIR_DOMAIN_EVENT_STOPPED:
+        if (virDomainIsPersistent(dom) == 1)
+            vfpd_index_refresh(daemon->index, dom);
+        else
+            vfpd_index_forget(daemon->index, virDomainGetName(dom));
+        daemon->work.freed = TRUE;
+        break;
+    default:
+        return 0;
+    }
+    schedule_scan(daemon);
     return 0;
+}
+
+/* 'virsh metadata DOM NS --config --set ...' changes a definition without a DEFINED event. */
+static void
+metadata_changed(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri, void *opaque)
+{
+    if (type != VIR_DOMAIN_METADATA_ELEMENT || g_strcmp0(nsuri, VFP_DOMAIN_NS) != 0)
+        return;
+    domain_defined(opaque, dom);
+    schedule_scan(opaque);
 }
 
 /* VFs appearing or vanishing (sriov_numvfs changed): pools changed. */
@@ -173,6 +241,8 @@ disconnect(Daemon *daemon)
         return;
     if (daemon->domain_callback >= 0)
         virConnectDomainEventDeregisterAny(daemon->conn, daemon->domain_callback);
+    if (daemon->metadata_callback >= 0)
+        virConnectDomainEventDeregisterAny(daemon->conn, daemon->metadata_callback);
     if (daemon->nodedev_callback >= 0)
         virConnectNodeDeviceEventDeregisterAny(daemon->conn, daemon->nodedev_callback);
     if (daemon->nodedev_update_callback >= 0)
@@ -180,7 +250,8 @@ disconnect(Daemon *daemon)
     virConnectUnregisterCloseCallback(daemon->conn, connection_closed);
     virConnectClose(daemon->conn);
     daemon->conn = NULL;
-    daemon->domain_callback = daemon->nodedev_callback = daemon->nodedev_update_callback = -1;
+    daemon->domain_callback = daemon->metadata_callback = -1;
+    daemon->nodedev_callback = daemon->nodedev_update_callback = -1;
 }
 
 /* Connects, subscribes to events, and catches up on what happened meanwhile: reconcile,
@@ -202,6 +273,9 @@ connect_libvirt(Daemon *daemon)
     daemon->domain_callback =
         virConnectDomainEventRegisterAny(daemon->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                          VIR_DOMAIN_EVENT_CALLBACK(domain_event), daemon, NULL);
+    daemon->metadata_callback =
+        virConnectDomainEventRegisterAny(daemon->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                                         VIR_DOMAIN_EVENT_CALLBACK(metadata_changed), daemon, NULL);
     daemon->nodedev_callback = virConnectNodeDeviceEventRegisterAny(
         daemon->conn, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
         VIR_NODE_DEVICE_EVENT_CALLBACK(nodedev_event), daemon, NULL);
@@ -234,7 +308,7 @@ connect_libvirt(Daemon *daemon)
     if (!vfp_reconcile(daemon->conn, FALSE, repairs, &error))
         g_warning("reconcile: %s", error->message); /* each repair is logged as it is made */
     in_libvirt_work = 0;
-    scan(daemon);
+    scan_all(daemon);
     return TRUE;
 }
 
@@ -280,6 +354,7 @@ main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     struct sigaction action = {.sa_handler = on_signal};
     Daemon daemon = {.domain_callback = -1,
+                     .metadata_callback = -1,
                      .nodedev_callback = -1,
                      .nodedev_update_callback = -1,
                      .scan_timer = -1,
@@ -305,6 +380,8 @@ main(int argc, char **argv)
                 virGetLastErrorMessage());
         return 1;
     }
+    daemon.index = vfpd_index_new();
+    vfpd_work_init(&daemon.work);
     daemon.scan_timer = virEventAddTimeout(-1, scan_timer_fired, &daemon, NULL);
     daemon.retry_timer = virEventAddTimeout(-1, retry_timer_fired, &daemon, NULL);
     if (!connect_libvirt(&daemon))
@@ -317,11 +394,14 @@ main(int argc, char **argv)
             got_hup = 0;
             g_message("SIGHUP: re-reading pool files and re-checking domains");
             if (daemon.conn && !daemon.closed)
-                scan(&daemon);
+                scan_all(&daemon);
         }
     }
     g_message("stopping");
     disconnect(&daemon);
+    vfpd_index_free(daemon.index);
+    g_hash_table_unref(daemon.work.dirty);
+    g_hash_table_unref(daemon.work.exempt);
     g_free(opt_connect);
     return 0;
 }

@@ -120,7 +120,8 @@ rm -f "$netlink"
 
 # --- domains prepare cannot start
 step net-numa prepare begin "$data/domains/net-numa.xml"
-expect "an unresolved domain" 1 "is not resolved; run 'vfpool resolve net-numa' or start vfpoold"
+expect "an unresolved domain: the exact command to run" 1 \
+    "has no VF yet; start it with 'vfpool start net-numa'"
 sed "s/bus=\"0xb0\" slot=\"0x10\" function=\"0x0\"/bus=\"0xb0\" slot=\"0x10\" function=\"0x2\"/" \
     "$expected/net-numa.xml" >"$tmp/mismatch.xml"
 step net-numa prepare begin "$tmp/mismatch.xml"

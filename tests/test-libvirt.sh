@@ -96,6 +96,7 @@ XML
 }
 metadata() { virsh metadata "$1" "$NS" 2>/dev/null; }
 reserved_address() { metadata "$1" | sed -n "s/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p"; }
+reserves() { test "$(reserved_address "$1")" = "$2"; } # reserves DOMAIN ADDRESS
 wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
     limit=$(($1 * 5))
     shift
@@ -137,14 +138,40 @@ tap_check "unknown domain: one clear line" grep -qx "$want" "$tmp/out"
 "$builddir/vfpoold" >"$tmp/vfpoold.log" 2>&1 &
 daemon_pid=$!
 wait_for 30 grep -q "connected to" "$tmp/vfpoold.log"
-tap_check "vfpoold resolved net2 at start (waiting domain)" \
-    wait_for 30 sh -c "virsh metadata net2 $NS | grep -q reservation"
+# net2 was released above: vfpoold leaves it alone until the user asks.
 domain plain3 03 "pool='nvme'" >"$tmp/plain3.xml"
 virsh define "$tmp/plain3.xml" >/dev/null
 tap_check "vfpoold resolves a domain defined with plain virsh define" \
     wait_for 30 sh -c "virsh metadata plain3 $NS | grep -q \"address=.0000:5e:00.1.\""
 tap_check "the device was added to the definition" \
     sh -c "virsh dumpxml --inactive plain3 | grep -q \"<alias name='ua-vfpool-net0'/>\""
+# Annotating an existing domain the way README shows, with virsh metadata.
+printf '%s' "<domain type='qemu'><name>meta5</name>" \
+    "<uuid>6d8b3a0e-7f36-4a43-9d0a-000000000031</uuid><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>" >"$tmp/meta5.xml"
+virsh define "$tmp/meta5.xml" >/dev/null
+virsh metadata meta5 "$NS" --key vfpool --config \
+    --set "<vfpool xmlns='$NS'><vf alias='ua-vfpool-net0' pool='nvme'/></vfpool>" >/dev/null
+tap_check "a request added with 'virsh metadata --set' is resolved by vfpoold" \
+    wait_for 30 sh -c "virsh metadata meta5 $NS | grep -q reservation"
+tap_check "vfpoold did not resolve the domain released before it started" \
+    sh -c "! virsh metadata net2 $NS | grep -q reservation &&
+        virsh metadata net2 $NS | grep -q \"status state=.released.\""
+
+# The user removes the VF's device (virt-manager's Remove Hardware): the domain no longer
+# wants it. vfpoold drops the request instead of putting the device back.
+virsh dumpxml --inactive plain3 |
+    sed '/<hostdev /,/<\/hostdev>/d' >"$tmp/plain3-nodev.xml"
+virsh define "$tmp/plain3-nodev.xml" >/dev/null
+tap_check "a removed device makes vfpoold drop its request and reservation" \
+    wait_for 30 sh -c "virsh metadata plain3 $NS | grep -q \"status state=.dropped.\""
+sleep 2
+tap_check "and the device stays removed" \
+    sh -c "! virsh dumpxml --inactive plain3 | grep -q \"<alias name='ua-vfpool-net0'/>\" &&
+        ! virsh metadata plain3 $NS | grep -q '<vfpool:vf '"
+"$vfpool" status >"$tmp/out" 2>&1
+tap_check "vfpool status says what was dropped" \
+    grep -q "^domain 'plain3': dropped since .*vf 'ua-vfpool-net0' (pool nvme" "$tmp/out"
 
 # A domain starts holding net1's VF (the ledger claim is what the hook would write).
 printf '%s' "<domain type='qemu'><name>holder</name>" \
@@ -300,4 +327,51 @@ kill -TERM "$vfpoold_pid" 2>/dev/null
 wait "$vfpoold_pid" 2>/dev/null
 virsh destroy holder2 >/dev/null 2>&1
 
+# --- a pool with one VF: waiting, released, in order
+mkdir -p "$tmp/conf3/pools.d"
+printf "<pool name='tiny'><pf address='0000:d8:00.0'/><vfs range='200'/></pool>\n" \
+    >"$tmp/conf3/pools.d/tiny.xml"
+tiny=$(fakesys_vf_address 0000:d8:00.0 2 1 200)
+export VFPOOL_CONF_DIR=$tmp/conf3
+"$builddir/vfpoold" >"$tmp/vfpoold3.log" 2>&1 &
+daemon_pid=$!
+wait_for 30 grep -q "connected to" "$tmp/vfpoold3.log"
+domain wa 21 "pool='tiny'" >"$tmp/wa.xml"
+virsh define "$tmp/wa.xml" >/dev/null
+tap_check "the first domain of the one-VF pool gets the VF" wait_for 30 reserves wa "$tiny"
+domain wb 22 "pool='tiny'" >"$tmp/wb.xml"
+virsh define "$tmp/wb.xml" >/dev/null
+want="status state=.waiting..*run 'vfpool release' on a stopped domain that reserves one ('wa')"
+tap_check "the second waits, and its metadata says why and what would help" \
+    wait_for 30 sh -c "virsh metadata wb $NS | grep -q \"$want\""
+for i in 1 2 3; do
+    printf '%s' "<domain type='qemu'><name>other$i</name><memory unit='MiB'>64</memory>" \
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>" \
+        >"$tmp/other$i.xml"
+    virsh define "$tmp/other$i.xml" >/dev/null
+    sleep 1
+done
+tap_check "the wait is logged once, not at every unrelated event" \
+    test "$(grep -c "domain 'wb': .*has no free VF" "$tmp/vfpoold3.log")" = 1
+"$vfpool" status >"$tmp/out" 2>&1
+tap_check "vfpool status shows the waiting domain" \
+    grep -q "^domain 'wb': waiting since .*has no free VF for vf 'ua-vfpool-net0'" "$tmp/out"
+"$vfpool" release wa >/dev/null 2>&1
+tap_check "a released VF goes to the domain that waited" wait_for 30 reserves wb "$tiny"
+sleep 2
+tap_check "and the released domain does not take it back" \
+    sh -c "! virsh metadata wa $NS | grep -q reservation &&
+        virsh metadata wa $NS | grep -q \"status state=.released.\""
+tap_check "the domain that got the VF has no status left" \
+    sh -c "! virsh metadata wb $NS | grep -q status"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=
+
+if [ "$tap_failed" -gt 0 ]; then
+    for log in "$tmp"/vfpoold*.log; do
+        echo "# --- $log"
+        tail -n 40 "$log" | sed 's/^/# /'
+    done
+fi
 tap_done

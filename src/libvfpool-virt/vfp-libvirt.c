@@ -88,8 +88,9 @@ vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error)
     return vfp_domain_parse(xml, strlen(xml), error);
 }
 
-/* Every domain with vfpool requests: persistent definitions, or the live XML of running
- * domains. Domains whose XML vfpool cannot read are skipped with a warning. */
+/* Every domain with vfpool requests (or a vfpool status): persistent definitions, or the
+ * live XML of running domains. Domains whose XML vfpool cannot read are skipped with a
+ * warning. */
 GPtrArray *
 vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
 {
@@ -110,7 +111,7 @@ vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
 
         if (!domain)
             g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
-        else if (domain->requests->len == 0)
+        else if (domain->requests->len == 0 && domain->status.state == VFP_STATUS_NONE)
             vfp_domain_free(domain);
         else
             g_ptr_array_add(pooled, domain);
@@ -148,14 +149,16 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
 }
 
 /* address -> name of the domain reserving or using it, for every defined or running domain
- * but EXCEPT: what selection must not hand out again. */
+ * but EXCEPT: what selection must not hand out again. DEFINED, when the caller listed the
+ * pooled definitions already (vfp_libvirt_list_pooled), spares listing them again. */
 GHashTable *
-vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
+vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except, GError **error)
 {
     g_autoptr(GHashTable) reserved = vfp_libvirt_passed_through(conn, except, error);
-    g_autoptr(GPtrArray) domains = NULL;
+    g_autoptr(GPtrArray) domains = defined ? g_ptr_array_ref(defined) : NULL;
 
-    if (!reserved || !(domains = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, error)))
+    if (!reserved ||
+        (!domains && !(domains = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, error))))
         return NULL;
     for (guint i = 0; i < domains->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(domains, i);
@@ -171,8 +174,9 @@ vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error)
     return g_steal_pointer(&reserved);
 }
 
-static gboolean
-define_domain(virConnectPtr conn, VfpDomain *domain, GError **error)
+/* Writes DOMAIN as the persistent definition. */
+gboolean
+vfp_libvirt_define(virConnectPtr conn, VfpDomain *domain, GError **error)
 {
     g_autofree char *xml = vfp_domain_to_string(domain);
     virDomainPtr defined = virDomainDefineXML(conn, xml);
@@ -197,9 +201,10 @@ vfp_resolution_free(VfpResolution *resolution)
 }
 
 /* Chooses VFs for DOM's requests and writes devices and reservations into its persistent
- * definition, when they change. */
+ * definition, when they change; a status it had (waiting, released) goes. RESERVED (what
+ * other domains reserve or use, see vfp_libvirt_reservations) is asked of libvirt when NULL. */
 VfpResolution *
-vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
+vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GHashTable *reserved_by, GError **error)
 {
     g_autoptr(VfpResolution) resolution = g_new0(VfpResolution, 1);
     g_autoptr(GPtrArray) pools = NULL;
@@ -226,7 +231,8 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
      * while calling libvirt: a starting domain's hook may be waiting for it while libvirt
      * holds that domain. */
     if (!(resolve_lock = vfp_state_lock("resolve.lock", VFP_LOCK_EXCLUSIVE, error)) ||
-        !(reserved = vfp_libvirt_reservations(conn, domain->name, error)) ||
+        !(reserved = reserved_by ? g_hash_table_ref(reserved_by)
+                                 : vfp_libvirt_reservations(conn, NULL, domain->name, error)) ||
         !(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
         return NULL;
     context = (VfpSelectContext){host, pools, ledger, reserved};
@@ -235,9 +241,10 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
     before = vfp_domain_to_string(domain);
     if (!resolution->choices || !vfp_select_apply(domain, resolution->choices, error))
         return NULL;
+    vfp_domain_set_status(domain, VFP_STATUS_NONE, NULL);
     after = vfp_domain_to_string(domain);
     if (!g_str_equal(before, after)) {
-        if (!define_domain(conn, domain, error))
+        if (!vfp_libvirt_define(conn, domain, error))
             return NULL;
         resolution->changed = TRUE;
     }
@@ -245,11 +252,13 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error)
 }
 
 /* Drops the reservations of a stopped domain so other domains can have its VFs; its devices
- * keep their last addresses until it is resolved again. */
+ * keep their last addresses until it is resolved again, which vfpoold leaves to the user
+ * (the released status says so) unless a VF nobody waits for frees up later. */
 gboolean
 vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError **error)
 {
     g_autoptr(VfpDomain) domain = NULL;
+    g_autofree char *message = NULL;
 
     if (virDomainIsActive(dom) == 1) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
@@ -265,79 +274,9 @@ vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError
     if (*dropped == 0)
         return TRUE;
     vfp_domain_clear_reservations(domain);
-    return define_domain(conn, domain, error);
-}
-
-/* Whether a stopped domain must be resolved (again): a request without reservation or device,
- * or a reserved VF that a running domain now holds, another domain also reserves, or that no
- * longer exists. */
-gboolean
-vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VfpDomain) domain = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error);
-    g_autoptr(VfpHost) host = vfp_host_new();
-    g_autoptr(GHashTable) reserved = NULL;
-    g_autoptr(VfpLedger) ledger = NULL;
-    g_autofree char *shared_with = NULL;
-
-    if (!domain || domain->requests->len == 0)
-        return FALSE;
-    reserved = vfp_libvirt_reservations(conn, domain->name, &error);
-    /* The ledger only after the last libvirt call: a starting domain's hook may be waiting
-     * for its lock while libvirt holds that domain. */
-    if (!reserved || !(ledger = vfp_ledger_open(VFP_LEDGER_READ, &error))) {
-        if (error)
-            g_warning("domain '%s': %s", domain->name, error->message);
-        return FALSE;
-    }
-    for (guint i = 0; i < domain->requests->len; i++) {
-        const VfpRequest *request = g_ptr_array_index(domain->requests, i);
-        const VfpReservation *reservation = vfp_domain_find_reservation(domain, request->alias);
-        const VfpClaim *claim;
-        const char *other;
-        VfpPf *pf;
-        g_auto(VfpDeviceInfo) device = {0};
-
-        vfp_domain_get_device(domain, request->alias, &device);
-        if (!reservation || !device.found || g_strcmp0(device.address, reservation->address) != 0) {
-            *why = g_strdup_printf("vf '%s' is not resolved", request->alias);
-            return TRUE;
-        }
-        claim = vfp_ledger_lookup(ledger, reservation->address);
-        if (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
-            *why = g_strdup_printf("its VF %s is held by running domain '%s'", reservation->address,
-                                   claim->domain);
-            return TRUE;
-        }
-        other = g_hash_table_lookup(reserved, reservation->address);
-        /* Two domains reserve one VF: the one later by name gives way, so both agree. */
-        if (other && g_strcmp0(domain->name, other) > 0) {
-            *why = g_strdup_printf("its VF %s is also reserved by domain '%s'",
-                                   reservation->address, other);
-            return TRUE;
-        }
-        if (other && !shared_with)
-            shared_with = g_strdup(reservation->address);
-        pf = vfp_host_get_pf(host, reservation->pf, NULL);
-        if (!pf || (reservation->index < pf->num_vfs &&
-                    !vfp_host_get_vf(host, reservation->address, NULL))) {
-            *why = g_strdup_printf("its VF %s no longer exists", reservation->address);
-            return TRUE;
-        }
-    }
-    /* Whatever the names, a running domain passing the VF through keeps it (a vfpool one
-     * would hold a claim, seen above). Asked after the ledger is closed. */
-    g_clear_pointer(&ledger, vfp_ledger_free);
-    if (shared_with) {
-        const char *other = g_hash_table_lookup(reserved, shared_with);
-        g_autoptr(VirDomain) holder = virDomainLookupByName(conn, other);
-
-        if (holder && virDomainIsActive(holder) == 1) {
-            *why = g_strdup_printf("its VF %s is passed through to running domain '%s'",
-                                   shared_with, other);
-            return TRUE;
-        }
-    }
-    return FALSE;
+    message = g_strdup_printf("'vfpool release' gave its VFs to other domains; run 'vfpool "
+                              "resolve %s' or 'vfpool start %s' to get VFs again",
+                              domain->name, domain->name);
+    vfp_domain_set_status(domain, VFP_STATUS_RELEASED, message);
+    return vfp_libvirt_define(conn, domain, error);
 }

@@ -27,7 +27,8 @@ typedef enum {
 
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
 GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
-GHashTable *vfp_libvirt_reservations(virConnectPtr conn, const char *except, GError **error);
+GHashTable *vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except,
+                                     GError **error);
 GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error);
 
 /* What resolving a domain chose; the choices point into DOMAIN. */
@@ -40,6 +41,7 @@ typedef struct {
 void vfp_resolution_free(VfpResolution *resolution);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpResolution, vfp_resolution_free)
 
-VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GError **error);
+gboolean vfp_libvirt_define(virConnectPtr conn, VfpDomain *domain, GError **error);
+VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GHashTable *reserved_by,
+                                   GError **error);
 gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError **error);
-gboolean vfp_libvirt_needs_resolve(virConnectPtr conn, virDomainPtr dom, char **why);

@@ -122,7 +122,7 @@ choose_other_vf(virConnectPtr conn, VfpDomain *live, const char *alias, const ch
                 VfpReservation *chosen, GError **error)
 {
     const VfpReservation *current = vfp_domain_find_reservation(live, alias);
-    g_autoptr(GHashTable) reserved = vfp_libvirt_reservations(conn, live->name, error);
+    g_autoptr(GHashTable) reserved = vfp_libvirt_reservations(conn, NULL, live->name, error);
     g_autoptr(GPtrArray) pools = reserved ? vfp_pool_load_all(error) : NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(VfpHost) host = vfp_host_new();

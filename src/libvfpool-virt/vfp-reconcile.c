@@ -151,7 +151,8 @@ reconcile_reservations(Reconcile *run, GError **error)
 
         report(run, "domain '%s' reserved a VF that domain '%s' also reserves: resolved again",
                (const char *)name, (const char *)g_hash_table_lookup(loser, name));
-        if (!run->dry_run && (!dom || !(resolution = vfp_libvirt_resolve(run->conn, dom, error))))
+        if (!run->dry_run &&
+            (!dom || !(resolution = vfp_libvirt_resolve(run->conn, dom, NULL, error))))
             return FALSE;
     }
     return TRUE;

@@ -36,6 +36,7 @@ domain_free_contents(VfpDomain *domain)
     g_clear_pointer(&domain->requests, g_ptr_array_unref);
     g_clear_pointer(&domain->reservations, g_ptr_array_unref);
     g_clear_pointer(&domain->numa_nodes, g_array_unref);
+    g_clear_pointer(&domain->status.message, g_free);
 }
 
 void
@@ -225,6 +226,8 @@ parse_metadata(VfpDomain *domain, xmlNode *vfpool, GError **error)
                 return FALSE;
         } else if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "reservation")) {
             parse_reservation(domain, node);
+        } else if (vfp_xml_is_element(node, VFP_DOMAIN_NS, "status")) {
+            vfp_domain_status_read(domain, node);
         }
     }
     return check_unique(domain, error);
@@ -659,6 +662,13 @@ vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint coun
     }
     write_reservations(domain, assignments, count);
     return TRUE;
+}
+
+/* The <vfpool:vfpool> element of the metadata, or NULL. */
+xmlNode *
+vfp_domain_metadata_node(const VfpDomain *domain)
+{
+    return find_metadata(xmlDocGetRootElement(domain->doc));
 }
 
 char *

@@ -28,6 +28,21 @@ typedef struct {
     guint index;
 } VfpReservation;
 
+/* What vfpoold or vfpool last had to say about a stopped domain, kept in its metadata so
+ * that virsh metadata, virt-manager's XML tab and vfpool status show it. */
+typedef enum {
+    VFP_STATUS_NONE,
+    VFP_STATUS_WAITING,  /* a request found no free VF: MESSAGE says why and what would help */
+    VFP_STATUS_RELEASED, /* vfpool release gave its VFs to others: resolved only when asked */
+    VFP_STATUS_DROPPED,  /* its device was removed, so vfpoold dropped the request */
+} VfpStatusState;
+
+typedef struct {
+    VfpStatusState state;
+    gint64 since; /* seconds since the epoch */
+    char *message;
+} VfpDomainStatus;
+
 typedef struct {
     xmlDoc *doc;
     char *name;
@@ -35,6 +50,7 @@ typedef struct {
     GPtrArray *requests;     /* VfpRequest * */
     GPtrArray *reservations; /* VfpReservation * */
     GArray *numa_nodes;      /* int: the nodes of <numatune><memory nodeset=...>, maybe empty */
+    VfpDomainStatus status;
 } VfpDomain;
 
 /* What a request was resolved to, for vfp_domain_apply(). */
@@ -77,6 +93,11 @@ void vfp_domain_clear_reservations(VfpDomain *domain);
 gboolean vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint count,
                           GError **error);
 char *vfp_domain_to_string(const VfpDomain *domain);
+xmlNode *vfp_domain_metadata_node(const VfpDomain *domain);
+
+const char *vfp_status_state_to_string(VfpStatusState state);
+void vfp_domain_status_read(VfpDomain *domain, xmlNode *node);
+void vfp_domain_set_status(VfpDomain *domain, VfpStatusState state, const char *message);
 
 char *vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
                                   gboolean keep_guest_address);

@@ -41,9 +41,11 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
         vfp_domain_get_device(domain, vf.request->alias, &vf.device);
         if (!vf.reservation || !vf.device.found) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
-                        "domain '%s': vf '%s' (pool %s) is not resolved; run 'vfpool resolve %s' "
-                        "or start vfpoold, then start the domain again",
-                        domain->name, vf.request->alias, vf.request->pool, domain->name);
+                        "domain '%s': vf '%s' (pool %s) has no VF yet; start it with 'vfpool "
+                        "start %s', which resolves it first ('virsh metadata %s %s' says why "
+                        "vfpoold gave it none)",
+                        domain->name, vf.request->alias, vf.request->pool, domain->name,
+                        domain->name, VFP_DOMAIN_NS);
             vfp_take_clear(&vf);
             return FALSE;
         }

@@ -33,6 +33,7 @@ vfp_rejection_free(VfpRejection *rejection)
     g_free(rejection->address);
     g_free(rejection->pf);
     g_free(rejection->detail);
+    g_free(rejection->holder);
     g_free(rejection);
 }
 
@@ -243,11 +244,15 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
     if ((claim = claim_by_other(selection, candidate->address))) {
         add_rejection(rejections, candidate, VFP_REJECT_HELD,
                       g_strdup_printf("held by running domain '%s'", claim->domain));
+        ((VfpRejection *)g_ptr_array_index(rejections, rejections->len - 1))->holder =
+            g_strdup(claim->domain);
         return FALSE;
     }
     if ((holder = reserved_by_other(selection, candidate->address))) {
         add_rejection(rejections, candidate, VFP_REJECT_RESERVED,
                       g_strdup_printf("reserved by domain '%s'", holder));
+        ((VfpRejection *)g_ptr_array_index(rejections, rejections->len - 1))->holder =
+            g_strdup(holder);
         return FALSE;
     }
     if (candidate->address && g_hash_table_contains(selection->taken, candidate->address)) {
@@ -435,6 +440,47 @@ summarize_rejections(GPtrArray *rejections)
     return g_string_free(summary, FALSE);
 }
 
+/* "'a', 'b'": the distinct holders of REASON among REJECTIONS, at most a few named. */
+static char *
+holders_of(GPtrArray *rejections, VfpRejectReason reason)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GString *names = g_string_new(NULL);
+
+    for (guint i = 0; i < rejections->len; i++) {
+        const VfpRejection *rejection = g_ptr_array_index(rejections, i);
+
+        if (rejection->reason != reason || !rejection->holder ||
+            !g_hash_table_add(seen, rejection->holder))
+            continue;
+        if (g_hash_table_size(seen) <= 3)
+            g_string_append_printf(names, "%s'%s'", names->len ? ", " : "", rejection->holder);
+    }
+    if (g_hash_table_size(seen) > 3)
+        g_string_append_printf(names, " and %u more", g_hash_table_size(seen) - 3);
+    return g_string_free(names, names->len == 0);
+}
+
+/* What would free a VF, true to why each was turned down: stopping a domain that holds one,
+ * releasing a stopped one that only reserves it, or more VFs. */
+static char *
+shortage_advice(GPtrArray *rejections)
+{
+    g_autofree char *holding = holders_of(rejections, VFP_REJECT_HELD);
+    g_autofree char *reserving = holders_of(rejections, VFP_REJECT_RESERVED);
+
+    if (holding && reserving)
+        return g_strdup_printf("stop a running domain that holds one (%s), or run 'vfpool "
+                               "release' on a stopped domain that reserves one (%s)",
+                               holding, reserving);
+    if (holding)
+        return g_strdup_printf("stop a running domain that holds one (%s)", holding);
+    if (reserving)
+        return g_strdup_printf("run 'vfpool release' on a stopped domain that reserves one (%s)",
+                               reserving);
+    return g_strdup("create VFs or widen the pool");
+}
+
 static VfpChoice *
 choose(Selection *selection, const VfpRequest *request, const VfpPool *pool, GError **error)
 {
@@ -475,13 +521,15 @@ choose(Selection *selection, const VfpRequest *request, const VfpPool *pool, GEr
                         "the pool creates none; create VFs (sriov_numvfs) or give the pool "
                         "<vfs create='N'/>",
                         selection->domain->name, pool->name, request->alias);
-        else
+        else {
+            g_autofree char *advice = shortage_advice(rejections);
+
             g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
                         "domain '%s': pool '%s' has no free VF for vf '%s' (%u turned down: %s); "
-                        "stop a domain that holds one or add VFs to the pool, and see 'vfpool "
-                        "explain' for each VF",
+                        "%s ('vfpool explain' shows each VF)",
                         selection->domain->name, pool->name, request->alias, rejections->len,
-                        summary);
+                        summary, advice);
+        }
         return NULL;
     }
     g_array_sort_with_data(acceptable, compare_candidates, &rank);

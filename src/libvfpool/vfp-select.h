@@ -29,6 +29,7 @@ typedef struct {
     guint index;
     VfpRejectReason reason;
     char *detail;
+    char *holder; /* HELD, RESERVED: the domain that holds or reserves it */
 } VfpRejection;
 
 typedef struct {

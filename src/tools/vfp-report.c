@@ -125,8 +125,33 @@ build_vf(JsonBuilder *builder, const VfpSelectContext *context, const VfpVf *vf)
     json_builder_end_object(builder);
 }
 
+/* Defined domains with something to say: waiting for a VF, released, a request dropped. */
+static void
+build_domain_statuses(JsonBuilder *builder, GPtrArray *defined)
+{
+    json_builder_set_member_name(builder, "domains");
+    json_builder_begin_array(builder);
+    for (guint i = 0; defined && i < defined->len; i++) {
+        const VfpDomain *domain = g_ptr_array_index(defined, i);
+        g_autoptr(GDateTime) since = NULL;
+        g_autofree char *since_text = NULL;
+
+        if (domain->status.state == VFP_STATUS_NONE)
+            continue;
+        since = g_date_time_new_from_unix_utc(domain->status.since);
+        since_text = since ? g_date_time_format_iso8601(since) : NULL;
+        json_builder_begin_object(builder);
+        vfp_json_add_string(builder, "domain", domain->name);
+        vfp_json_add_string(builder, "state", vfp_status_state_to_string(domain->status.state));
+        vfp_json_add_string(builder, "since", since_text);
+        vfp_json_add_string(builder, "message", domain->status.message);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+}
+
 JsonNode *
-vfp_report_status(const VfpSelectContext *context, GError **error)
+vfp_report_status(const VfpSelectContext *context, GPtrArray *defined, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     GPtrArray *pfs = vfp_host_get_pfs(context->host, error);
@@ -160,6 +185,7 @@ vfp_report_status(const VfpSelectContext *context, GError **error)
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
+    build_domain_statuses(builder, defined);
     json_builder_end_object(builder);
     return json_builder_get_root(builder);
 }
@@ -273,6 +299,7 @@ static void
 print_status(JsonObject *report)
 {
     JsonArray *pfs = json_object_get_array_member(report, "pfs");
+    JsonArray *domains = json_object_get_array_member(report, "domains");
 
     for (guint i = 0; i < json_array_get_length(pfs); i++) {
         JsonObject *pf = json_array_get_object_element(pfs, i);
@@ -294,6 +321,12 @@ print_status(JsonObject *report)
                    str(vf, "driver"), str(vf, "netdev"), str(vf, "pools"), str(vf, "state"),
                    detail ? ": " : "", detail ? detail : "");
         }
+    }
+    for (guint i = 0; i < json_array_get_length(domains); i++) {
+        JsonObject *domain = json_array_get_object_element(domains, i);
+
+        printf("domain '%s': %s since %s: %s\n", str(domain, "domain"), str(domain, "state"),
+               str(domain, "since"), str(domain, "message"));
     }
 }
 

@@ -7,7 +7,7 @@
 #include "vfp-select.h"
 
 JsonNode *vfp_report_pools(const VfpSelectContext *context, GError **error);
-JsonNode *vfp_report_status(const VfpSelectContext *context, GError **error);
+JsonNode *vfp_report_status(const VfpSelectContext *context, GPtrArray *defined, GError **error);
 JsonNode *vfp_report_explain(const VfpSelectContext *context, const VfpDomain *domain,
                              GError **error);
 

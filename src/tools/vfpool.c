@@ -50,6 +50,7 @@ typedef struct {
     virConnectPtr conn;    /* NULL for offline runs */
     const char *argument;  /* DOMAIN, FILE, ALIAS or PF */
     const char *argument2; /* reassign's ALIAS, resize's COUNT */
+    GPtrArray *defined;    /* VfpDomain *: defined pooled domains, for listings; may be NULL */
 } Cli;
 
 typedef enum {
@@ -128,7 +129,7 @@ run_pools(Cli *cli, GError **error)
 static int
 run_status(Cli *cli, GError **error)
 {
-    return print_report(vfp_report_status(cli->context, error));
+    return print_report(vfp_report_status(cli->context, cli->defined, error));
 }
 
 static int
@@ -168,7 +169,7 @@ run_resolve(Cli *cli, GError **error)
 
     if (!opt_xml) {
         dom = vfp_libvirt_lookup(cli->conn, cli->argument, error);
-        if (!dom || !(resolution = vfp_libvirt_resolve(cli->conn, dom, error)))
+        if (!dom || !(resolution = vfp_libvirt_resolve(cli->conn, dom, NULL, error)))
             return EXIT_FAILURE;
         print_resolution(resolution);
         return EXIT_SUCCESS;
@@ -214,7 +215,7 @@ run_define(Cli *cli, GError **error)
         vfp_libvirt_set_error(error, "%s: libvirt refused it", cli->argument);
         return EXIT_FAILURE;
     }
-    if (!(resolution = vfp_libvirt_resolve(cli->conn, dom, error))) {
+    if (!(resolution = vfp_libvirt_resolve(cli->conn, dom, NULL, error))) {
         g_prefix_error(error, "domain '%s' is defined but not resolved: ", domain->name);
         return EXIT_FAILURE;
     }
@@ -236,7 +237,7 @@ run_start(Cli *cli, GError **error)
     if (!dom)
         return EXIT_FAILURE;
     for (int attempt = 1;; attempt++) {
-        g_autoptr(VfpResolution) resolution = vfp_libvirt_resolve(cli->conn, dom, error);
+        g_autoptr(VfpResolution) resolution = vfp_libvirt_resolve(cli->conn, dom, NULL, error);
 
         if (!resolution)
             return EXIT_FAILURE;
@@ -470,11 +471,12 @@ main(int argc, char **argv)
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(GHashTable) reserved = NULL;
+    g_autoptr(GPtrArray) defined = NULL;
     g_autoptr(VirConnect) conn = NULL;
     g_autofree char *parameter = NULL;
     g_autofree char *problem = NULL;
     VfpSelectContext context = {0};
-    Cli cli = {&context, NULL, NULL, NULL};
+    Cli cli = {&context, NULL, NULL, NULL, NULL};
     const Command *command;
     gboolean online;
     int rc;
@@ -528,8 +530,10 @@ main(int argc, char **argv)
 
     /* The libvirt side takes the ledger lock itself, and only around its own reads. */
     if (!online) {
-        if (conn)
-            reserved = vfp_libvirt_reservations(conn, NULL, &error);
+        /* Each defined domain is fetched once, for the reservations and the listings. */
+        if (conn && (defined = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, &error)))
+            reserved = vfp_libvirt_reservations(conn, defined, NULL, &error);
+        cli.defined = defined;
         if (!error && (pools = vfp_pool_load_all(&error)))
             ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
         if (!ledger) {
