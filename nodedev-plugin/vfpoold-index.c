@@ -47,16 +47,13 @@ vfpd_index_free(VfpdIndex *index)
 static VfpDomain *
 fetch_config(VfpdIndex *index, virDomainPtr dom)
 {
-    g_autofree char *metadata = NULL;
     g_autoptr(GError) error = NULL;
     VfpDomain *config;
 
     if (virDomainIsPersistent(dom) != 1)
         return NULL;
     index->fetches++;
-    metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
-                                    VIR_DOMAIN_AFFECT_CONFIG);
-    if (!metadata)
+    if (!vfp_libvirt_has_metadata(dom, VFP_XML_PERSISTENT))
         return NULL;
     index->fetches++;
     config = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error);

@@ -74,6 +74,17 @@ vfp_libvirt_lookup_running(virConnectPtr conn, const char *name, GError **error)
     return dom;
 }
 
+/* Whether DOM's definition of KIND carries vfpool metadata. */
+gboolean
+vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind)
+{
+    g_autofree char *metadata = virDomainGetMetadata(
+        dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
+        kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
+
+    return metadata != NULL;
+}
+
 /* The domain as vfpool sees it: its persistent definition, or the live one. */
 VfpDomain *
 vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error)
@@ -107,7 +118,14 @@ vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
     }
     for (int i = 0; i < count; i++) {
         g_autoptr(GError) local = NULL;
-        VfpDomain *domain = vfp_libvirt_load(doms[i], kind, &local);
+        VfpDomain *domain;
+
+        /* The metadata alone first: most domains carry none, and cost this one small call. */
+        if (!vfp_libvirt_has_metadata(doms[i], kind)) {
+            virDomainFree(doms[i]);
+            continue;
+        }
+        domain = vfp_libvirt_load(doms[i], kind, &local);
 
         if (!domain)
             g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);

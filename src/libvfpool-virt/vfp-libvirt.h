@@ -25,6 +25,7 @@ typedef enum {
     VFP_XML_PERSISTENT, /* what it starts with next time */
 } VfpXmlKind;
 
+gboolean vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
 GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except,

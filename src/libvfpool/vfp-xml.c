@@ -102,35 +102,59 @@ vfp_xml_schema_bytes(const char *schema)
 
 /* Validates DOC against SCHEMA ("pool.rng"), compiled into the library so an uninstalled
  * build validates exactly like an installed one. */
-gboolean
-vfp_xml_validate(xmlDoc *doc, const char *schema, const char *what, GError **error)
+/* The compiled SCHEMA, compiled once per process: vfpoold and the listings validate the
+ * metadata of every domain. */
+static xmlRelaxNG *
+compiled_schema(const char *schema, GError **error)
 {
-    g_autoptr(GBytes) bytes = vfp_xml_schema_bytes(schema);
+    static GHashTable *compiled; /* schema name -> xmlRelaxNG *, for the process's life */
+    G_LOCK_DEFINE_STATIC(compiled);
+    g_autoptr(GBytes) bytes = NULL;
     xmlRelaxNGParserCtxt *parser;
     xmlRelaxNG *rng;
-    xmlRelaxNGValidCtxt *valid;
-    XmlErrorCapture capture = {0};
     gsize size;
     const char *data;
-    int rc;
 
+    G_LOCK(compiled);
+    if (!compiled)
+        compiled = g_hash_table_new(g_str_hash, g_str_equal);
+    rng = g_hash_table_lookup(compiled, schema);
+    if (rng) {
+        G_UNLOCK(compiled);
+        return rng;
+    }
+    bytes = vfp_xml_schema_bytes(schema);
     if (!bytes) {
+        G_UNLOCK(compiled);
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "schema %s is not built in", schema);
-        return FALSE;
+        return NULL;
     }
     data = g_bytes_get_data(bytes, &size);
     parser = xmlRelaxNGNewMemParserCtxt(data, size);
     rng = xmlRelaxNGParse(parser);
     xmlRelaxNGFreeParserCtxt(parser);
-    if (!rng) {
+    if (rng)
+        g_hash_table_insert(compiled, g_strdup(schema), rng);
+    G_UNLOCK(compiled);
+    if (!rng)
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED, "built-in schema %s is broken", schema);
+    return rng;
+}
+
+gboolean
+vfp_xml_validate(xmlDoc *doc, const char *schema, const char *what, GError **error)
+{
+    xmlRelaxNG *rng = compiled_schema(schema, error);
+    xmlRelaxNGValidCtxt *valid;
+    XmlErrorCapture capture = {0};
+    int rc;
+
+    if (!rng)
         return FALSE;
-    }
     valid = xmlRelaxNGNewValidCtxt(rng);
     xmlRelaxNGSetValidStructuredErrors(valid, capture_structured_error, &capture);
     rc = xmlRelaxNGValidateDoc(valid, doc);
     xmlRelaxNGFreeValidCtxt(valid);
-    xmlRelaxNGFree(rng);
     if (rc != 0) {
         set_xml_error(error, what, "does not follow its schema", &capture);
         return FALSE;
