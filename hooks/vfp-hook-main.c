@@ -1,27 +1,14 @@
-/* Argument handling, logging to syslog and output for the hook worker. */
+/* Argument handling, logging (to the journal, else syslog: libvirt shows the hook's stderr to
+ * the user) and output for the hook worker. */
 #include "config.h"
 
 #include <stdio.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "vfp-error.h"
 #include "vfp-hook-main.h"
 #include "vfp-hook.h"
-
-static void
-log_handler(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
-{
-    int priority = LOG_INFO;
-
-    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-        priority = LOG_ERR;
-    else if (level & G_LOG_LEVEL_WARNING)
-        priority = LOG_WARNING;
-    else if (level & G_LOG_LEVEL_DEBUG)
-        return;
-    syslog(priority, "%s", message);
-}
+#include "vfp-log.h"
 
 int
 vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
@@ -41,8 +28,7 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
     step = vfp_hook_step_parse(argv[2], argv[3]);
     if (step == VFP_HOOK_IGNORED)
         return 0;
-    openlog("vfpool-hook", LOG_PID, LOG_DAEMON);
-    g_log_set_default_handler(log_handler, NULL);
+    g_log_set_writer_func(vfp_log_writer_system, (gpointer) "vfpool-hook", NULL);
     vfp_netlink_set(ops);
 
     {
@@ -61,7 +47,8 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
 
         /* libvirt shows the hook's stderr to the user: one line that says it all, and a tag
          * that programs match instead of the words. */
-        syslog(LOG_ERR, "%s", error->message);
+        vfp_log_event(VFP_EVENT_VF_REFUSED, G_LOG_LEVEL_WARNING,
+                      &(VfpLogFields){argv[1], NULL, NULL, argv[2]}, "%s", error->message);
         fprintf(stderr, "vfpool: %s %s\n", error->message, tag);
     }
     fwrite(output->str, 1, output->len, stdout);

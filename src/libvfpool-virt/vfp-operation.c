@@ -17,6 +17,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-log.h"
 #include "vfp-operation.h"
 #include "vfp-pci-driver.h"
 #include "vfp-qmp.h"
@@ -120,6 +121,9 @@ give_back(const char *domain, const char *uuid, const char *address)
     if (!claim || g_strcmp0(claim->uuid, uuid) != 0)
         return;
     vfp_vf_state_restore(host, claim);
+    vfp_log_event(VFP_EVENT_VF_RELEASED, G_LOG_LEVEL_MESSAGE,
+                  &(VfpLogFields){domain, claim->pool, address, "hotplug"},
+                  "domain '%s': gave back VF %s (pool %s)", domain, address, claim->pool);
     vfp_ledger_release(ledger, address);
     if (!vfp_ledger_commit(ledger, &error))
         g_warning("domain '%s': %s", domain, error->message);
@@ -363,6 +367,9 @@ pause_domain(Operation *op, const char *name, GError **error)
     }
     g_hash_table_insert(op->paused_at, g_strdup(name),
                         g_memdup2(&(gint64){g_get_monotonic_time()}, sizeof(gint64)));
+    vfp_log_event(VFP_EVENT_GUEST_PAUSED, G_LOG_LEVEL_MESSAGE,
+                  &(VfpLogFields){name, NULL, NULL, op->journal->operation},
+                  "%s: domain '%s' paused", op->journal->operation, name);
     return TRUE;
 }
 
@@ -394,8 +401,10 @@ resume_all(Operation *op, GError **error)
 
             window->domain = g_strdup(name);
             window->usec = g_get_monotonic_time() - *since;
-            g_message("%s: domain '%s' was paused for %.3f s", op->journal->operation, name,
-                      window->usec / 1e6);
+            vfp_log_event(VFP_EVENT_GUEST_RESUMED, G_LOG_LEVEL_MESSAGE,
+                          &(VfpLogFields){name, NULL, NULL, op->journal->operation},
+                          "%s: domain '%s' was paused for %.3f s", op->journal->operation, name,
+                          window->usec / 1e6);
             g_ptr_array_add(op->report->paused, window);
         } else if (state == VIR_DOMAIN_PAUSED) {
             note_change(op, "domain '%s': resumed (left paused by an interrupted operation)", name);

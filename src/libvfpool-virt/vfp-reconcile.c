@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "vfp-libvirt.h"
+#include "vfp-log.h"
 #include "vfp-netlink.h"
 #include "vfp-reconcile.h"
 #include "vfp-pci-driver.h"
@@ -27,7 +28,8 @@ static void G_GNUC_PRINTF(2, 3) report(Reconcile *run, const char *format, ...)
     message = g_strdup_vprintf(format, args);
     va_end(args);
     if (!run->dry_run)
-        g_message("reconcile: %s", message);
+        vfp_log_event(VFP_EVENT_RECONCILE_REPAIR, G_LOG_LEVEL_MESSAGE,
+                      &(VfpLogFields){NULL, NULL, NULL, "reconcile"}, "reconcile: %s", message);
     g_ptr_array_add(run->report->repairs, g_steal_pointer(&message));
 }
 

@@ -10,6 +10,7 @@
 
 #include "vfp-error.h"
 #include "vfp-hook.h"
+#include "vfp-log.h"
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-statedir.h"
@@ -132,8 +133,10 @@ create_vfs(const VfpDomain *domain, GHashTable *create, GError **error)
             g_prefix_error(error, "domain '%s': cannot create VFs: ", domain->name);
             return FALSE;
         }
-        g_message("domain '%s': created %u VFs on PF %s (had %u)", domain->name,
-                  GPOINTER_TO_UINT(value), pf->address, before);
+        vfp_log_event(VFP_EVENT_VFS_CREATED, G_LOG_LEVEL_MESSAGE,
+                      &(VfpLogFields){domain->name, NULL, NULL, "prepare"},
+                      "domain '%s': created %u VFs on PF %s (had %u)", domain->name,
+                      GPOINTER_TO_UINT(value), pf->address, before);
     }
     return TRUE;
 }
@@ -183,8 +186,10 @@ hook_release(const VfpDomain *domain, GError **error)
             continue;
         }
         vfp_vf_state_restore(host, claim);
-        g_message("domain '%s': step release: gave back VF %s (pool %s)", domain->name,
-                  claim->address, claim->pool);
+        vfp_log_event(VFP_EVENT_VF_RELEASED, G_LOG_LEVEL_MESSAGE,
+                      &(VfpLogFields){domain->name, claim->pool, claim->address, "release"},
+                      "domain '%s': step release: gave back VF %s (pool %s)", domain->name,
+                      claim->address, claim->pool);
         g_ptr_array_remove_index(claims, i);
     }
     if (!vfp_ledger_commit(ledger, error))

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "vfp-error.h"
+#include "vfp-log.h"
 #include "vfp-netlink.h"
 #include "vfp-select.h"
 #include "vfp-take.h"
@@ -277,9 +278,12 @@ write_claim(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *
 static void
 finish(const VfpDomain *domain, VfpTake *take, const char *step)
 {
+    VfpLogFields about = {domain->name, take->pool->name, take->claim->address, step};
+
     take->claim->pending = FALSE;
-    g_message("domain '%s': step %s: holds VF %s (pool %s) for '%s'", domain->name, step,
-              take->claim->address, take->pool->name, take->request->alias);
+    vfp_log_event(VFP_EVENT_VF_CLAIMED, G_LOG_LEVEL_MESSAGE, &about,
+                  "domain '%s': step %s: holds VF %s (pool %s) for '%s'", domain->name, step,
+                  take->claim->address, take->pool->name, take->request->alias);
 }
 
 /* Takes every VF of TAKES for DOMAIN at lifecycle STEP: all claims are written ahead and

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "vfp-log.h"
 #include "vfp-netlink.h"
 #include "vfp-pool.h"
 #include "vfp-pci-driver.h"
@@ -188,8 +189,10 @@ vfp_vf_state_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const Vfp
         claim->time = g_get_real_time() / G_USEC_PER_SEC;
         claim->pid = getpid();
         vfp_ledger_claim(ledger, claim, NULL);
-        g_message("domain '%s': step %s: holds VF %s again", domain->name, step,
-                  reservation->address);
+        vfp_log_event(VFP_EVENT_VF_CLAIMED, G_LOG_LEVEL_MESSAGE,
+                      &(VfpLogFields){domain->name, claim->pool, reservation->address, step},
+                      "domain '%s': step %s: holds VF %s again", domain->name, step,
+                      reservation->address);
         adopted++;
     }
     return adopted;
