@@ -8,13 +8,11 @@
 #include "fuzz-common.h"
 #include "vfp-journal.h"
 
-static char *dir;
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     fuzz_init();
-    dir = fuzz_make_dir("state", "VFPOOL_STATE_DIR");
+    g_free(fuzz_make_dir("state", "VFPOOL_STATE_DIR"));
     return 0;
 }
 
