@@ -14,8 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-metrics.h"
 #include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
@@ -42,27 +44,62 @@ typedef struct {
     gboolean closed;
     gboolean devices_changed; /* a node-device event came since the last scan */
     VfpdIndex *index;
-    VfpdWork work; /* what the next pass looks at */
+    VfpdWork work;         /* what the next pass looks at */
+    char *metrics_problem; /* why the metrics textfile was last not written, logged once */
 } Daemon;
 
-static void
-log_handler(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+/* Under systemd, stderr is the journal: send it every field. Elsewhere, stderr with the
+ * priority prefix systemd would read. */
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
-    const char *prefix = "";
+    const char *prefix = "<6>";
+    const char *message = "";
 
-    if (level & G_LOG_LEVEL_DEBUG)
-        return;
+    if ((level & G_LOG_LEVEL_DEBUG) && !g_getenv("G_MESSAGES_DEBUG"))
+        return G_LOG_WRITER_HANDLED;
+    if (g_log_writer_is_journald(fileno(stderr)) &&
+        g_log_writer_journald(level, fields, n_fields, data) == G_LOG_WRITER_HANDLED)
+        return G_LOG_WRITER_HANDLED;
+    for (gsize i = 0; i < n_fields; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE"))
+            message = fields[i].value;
+    }
     if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
         prefix = "<3>";
     else if (level & G_LOG_LEVEL_WARNING)
         prefix = "<4>";
-    else
-        prefix = "<6>";
-    /* systemd reads the <N> priority prefix from stderr. */
+    else if (level & G_LOG_LEVEL_DEBUG)
+        prefix = "<7>";
     fprintf(stderr, "%svfpoold: %s\n", prefix, message);
+    return G_LOG_WRITER_HANDLED;
 }
 
-/* Decides about the domains the events since the last pass concern, and acts. */
+/* Rewrites the metrics textfile that vfpool.conf names ([metrics] textfile), if any. */
+static void
+write_metrics(Daemon *daemon)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpConfig) config = vfp_config_load(&error);
+    g_autoptr(GHashTable) reserved = NULL;
+
+    if (config && !config->metrics_textfile)
+        return;
+    if (config) {
+        reserved = vfpd_index_reserved_by(daemon->index, NULL);
+        vfp_metrics_update_textfile(config->metrics_textfile, reserved, &error);
+    }
+    if (!error) {
+        g_clear_pointer(&daemon->metrics_problem, g_free);
+    } else if (g_strcmp0(daemon->metrics_problem, error->message) != 0) {
+        g_warning("metrics not written: %s", error->message);
+        g_free(daemon->metrics_problem);
+        daemon->metrics_problem = g_strdup(error->message);
+    }
+}
+
+/* Decides about the domains the events since the last pass concern, and acts; then brings the
+ * metrics textfile up to date. */
 static void
 scan(Daemon *daemon)
 {
@@ -71,6 +108,7 @@ scan(Daemon *daemon)
     in_libvirt_work = 1;
     vfpd_keeper_run(daemon->index, daemon->conn, &daemon->work);
     in_libvirt_work = 0;
+    write_metrics(daemon);
     g_debug("%" G_GUINT64_FORMAT " domain fetches so far", vfpd_index_fetches(daemon->index));
 }
 
@@ -360,7 +398,7 @@ main(int argc, char **argv)
                      .scan_timer = -1,
                      .retry_timer = -1};
 
-    g_log_set_default_handler(log_handler, NULL);
+    g_log_set_writer_func(log_writer, NULL, NULL);
     g_option_context_add_main_entries(context, options, NULL);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         fprintf(stderr, "vfpoold: %s; run 'vfpoold --help'\n", error->message);
@@ -402,6 +440,7 @@ main(int argc, char **argv)
     vfpd_index_free(daemon.index);
     g_hash_table_unref(daemon.work.dirty);
     g_hash_table_unref(daemon.work.exempt);
+    g_free(daemon.metrics_problem);
     g_free(opt_connect);
     return 0;
 }

@@ -368,6 +368,26 @@ kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
 
+# --- vfpoold keeps the metrics textfile that vfpool.conf names current
+mkdir -p "$tmp/conf4/pools.d" "$tmp/metrics"
+cp "$tmp/conf3/pools.d/tiny.xml" "$data/conf1/pools.d/nvme.xml" "$tmp/conf4/pools.d/"
+prom=$tmp/metrics/vfpool.prom
+printf '[metrics]\ntextfile=%s\n' "$prom" >"$tmp/conf4/vfpool.conf"
+export VFPOOL_CONF_DIR=$tmp/conf4
+"$builddir/vfpoold" >"$tmp/vfpoold4.log" 2>&1 &
+daemon_pid=$!
+tap_check "vfpoold writes the metrics textfile that vfpool.conf names when it connects" \
+    wait_for 30 grep -q '^vfpool_pool_vfs{pool="tiny",state="reserved"} 1$' "$prom"
+nvme_reserved=$(sed -n 's/^vfpool_pool_vfs{pool="nvme",state="reserved"} //p' "$prom")
+domain met6 26 "pool='nvme'" >"$tmp/met6.xml"
+virsh define "$tmp/met6.xml" >/dev/null
+want="^vfpool_pool_vfs{pool=\"nvme\",state=\"reserved\"} $((${nvme_reserved:-0} + 1))\$"
+tap_check "and rewrites it after the pass that resolved a domain defined later" \
+    wait_for 30 grep -q "$want" "$prom"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=
+
 if [ "$tap_failed" -gt 0 ]; then
     for log in "$tmp"/vfpoold*.log; do
         echo "# --- $log"

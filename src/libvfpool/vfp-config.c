@@ -14,13 +14,14 @@ vfp_config_free(VfpConfig *config)
         return;
     g_free(config->vfio_pause_command);
     g_free(config->vfio_resume_command);
+    g_free(config->metrics_textfile);
     g_free(config);
 }
 
 static char *
-get_command(GKeyFile *file, const char *key)
+get_value(GKeyFile *file, const char *group, const char *key)
 {
-    g_autofree char *value = g_key_file_get_string(file, "hotplug", key, NULL);
+    g_autofree char *value = g_key_file_get_string(file, group, key, NULL);
 
     if (!value || !*g_strstrip(value))
         return NULL;
@@ -53,8 +54,8 @@ vfp_config_load(GError **error)
                     local->message);
         return NULL;
     }
-    config->vfio_pause_command = get_command(file, "vfio-pause-command");
-    config->vfio_resume_command = get_command(file, "vfio-resume-command");
+    config->vfio_pause_command = get_value(file, "hotplug", "vfio-pause-command");
+    config->vfio_resume_command = get_value(file, "hotplug", "vfio-resume-command");
     if (!config->vfio_pause_command != !config->vfio_resume_command) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
                     "%s: vfio-pause-command and vfio-resume-command go together; set both or "
@@ -71,5 +72,7 @@ vfp_config_load(GError **error)
         }
         config->unplug_timeout = timeout;
     }
+    /* Checked by vfpoold, its only reader: a wrong path must not stop a resize. */
+    config->metrics_textfile = get_value(file, "metrics", "textfile");
     return g_steal_pointer(&config);
 }

@@ -8,6 +8,7 @@ typedef struct {
     char *vfio_pause_command;  /* QMP command pausing a VFIO device in place, or NULL */
     char *vfio_resume_command; /* its counterpart, or NULL */
     guint unplug_timeout;      /* seconds a guest may take to acknowledge a hot-unplug */
+    char *metrics_textfile;    /* [metrics] textfile: kept current by vfpoold, or NULL */
 } VfpConfig;
 
 void vfp_config_free(VfpConfig *config);

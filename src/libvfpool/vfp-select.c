@@ -677,13 +677,21 @@ vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool, Vfp
                 census->existing++;
             if (check_candidate(&selection, pool, &request, pf, index, &candidate, rejections)) {
                 census->free++;
-            } else if (rejections->len > before) {
-                VfpRejection *last = g_ptr_array_index(rejections, rejections->len - 1);
+                if (!candidate.exists)
+                    census->creatable++;
+            } else {
+                VfpRejection *last = rejections->len > before
+                                         ? g_ptr_array_index(rejections, rejections->len - 1)
+                                         : NULL;
 
-                if (last->reason == VFP_REJECT_HELD)
+                if (last && last->reason == VFP_REJECT_HELD)
                     census->held++;
-                else if (last->reason == VFP_REJECT_RESERVED)
+                else if (last && last->reason == VFP_REJECT_RESERVED)
                     census->reserved++;
+                else if (last && last->reason == VFP_REJECT_HOST_USE)
+                    census->host_use++;
+                else
+                    census->blocked++;
             }
             candidate_clear(&candidate);
         }

@@ -62,12 +62,17 @@ GPtrArray *vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *
                               GError **error);
 gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error);
 
+/* Every VF index of the pool (within its range, existing or up to <vfs create>) counted once
+ * in one of free, held, reserved, host_use or blocked: they add up to TOTAL. */
 typedef struct {
     guint total; /* VF indexes of the pool that exist or can be created */
     guint existing;
-    guint free;     /* could be given to a new domain now */
-    guint held;     /* claimed by running domains */
-    guint reserved; /* reserved by defined domains, not running */
+    guint free;      /* could be given to a new domain now, CREATABLE ones included */
+    guint creatable; /* of FREE, those that do not exist yet and would be created on demand */
+    guint held;      /* claimed by running domains */
+    guint reserved;  /* reserved by defined domains, not running */
+    guint host_use;  /* used by the host or a VM outside vfpool */
+    guint blocked;   /* anything else: IOMMU group, unreadable, not creatable now */
 } VfpPoolCensus;
 
 gboolean vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool,

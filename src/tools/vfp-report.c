@@ -52,6 +52,9 @@ build_pool(JsonBuilder *builder, const VfpSelectContext *context, const VfpPool 
     vfp_json_add_int(builder, "free", census->free);
     vfp_json_add_int(builder, "held", census->held);
     vfp_json_add_int(builder, "reserved", census->reserved);
+    vfp_json_add_int(builder, "creatable", census->creatable);
+    vfp_json_add_int(builder, "host_use", census->host_use);
+    vfp_json_add_int(builder, "blocked", census->blocked);
     json_builder_set_member_name(builder, "numa_nodes");
     json_builder_begin_array(builder);
     for (guint j = 0; j < nodes->len; j++)

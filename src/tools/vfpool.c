@@ -11,6 +11,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-metrics.h"
 #include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
@@ -27,6 +28,7 @@ static char *opt_to;
 static char *opt_vf;
 static char *opt_pool;
 static gboolean opt_pause;
+static char *opt_textfile;
 
 static const GOptionEntry common_options[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL},
@@ -41,6 +43,8 @@ static const GOptionEntry common_options[] = {
     {"pool", 0, 0, G_OPTION_ARG_STRING, &opt_pool, "reassign: a VF of this pool", "POOL"},
     {"pause", 0, 0, G_OPTION_ARG_NONE, &opt_pause,
      "resize: unplug VFs in use, pause their guests around the change", NULL},
+    {"textfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_textfile,
+     "metrics: replace PATH atomically instead of printing (node_exporter's textfile)", "PATH"},
     {NULL},
 };
 
@@ -140,6 +144,19 @@ run_explain(Cli *cli, GError **error)
     if (!domain)
         return EXIT_FAILURE;
     return print_report(vfp_report_explain(cli->context, domain, error));
+}
+
+static int
+run_metrics(Cli *cli, GError **error)
+{
+    g_autofree char *text = vfp_metrics_build(cli->context, error);
+
+    if (!text)
+        return EXIT_FAILURE;
+    if (opt_textfile)
+        return vfp_metrics_write_textfile(opt_textfile, text, error) ? EXIT_SUCCESS : EXIT_FAILURE;
+    fputs(text, stdout);
+    return EXIT_SUCCESS;
 }
 
 static void
@@ -348,6 +365,8 @@ static const Command commands[] = {
      run_pools},
     {"status", "", "Show every PF and VF with its state and holder", ARG_NONE, TRUE,
      LIBVIRT_IF_REACHABLE, run_status},
+    {"metrics", "[--textfile PATH]", "Print pool capacity as Prometheus metrics", ARG_NONE, FALSE,
+     LIBVIRT_IF_REACHABLE, run_metrics},
     {"explain", "--xml FILE", "Show the VF each request would get, and why others are not", ARG_XML,
      TRUE, LIBVIRT_NEVER, run_explain},
     {"resolve", "DOMAIN|--xml FILE",
@@ -384,7 +403,7 @@ print_usage(FILE *out)
     }
     fprintf(out, "\nOptions: --json (pools, status, explain), --connect URI (as for virsh),\n"
                  "--dry-run (reconcile), --from/--to (move), --vf/--pool (reassign),\n"
-                 "--pause (resize). 'man vfpool' has the details.\n");
+                 "--pause (resize), --textfile PATH (metrics). 'man vfpool' has the details.\n");
 }
 
 static const Command *
@@ -406,12 +425,24 @@ usage_error(const char *message)
 
 /* The library's messages are for the system log of the hook and the daemon; the command
  * prints its own report, and only warnings go to stderr. */
-static void
-log_to_stderr(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+/* What the command does to VFs and guests goes to the journal with its fields, when there is
+ * one; warnings and errors also to the terminal. */
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
-    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE))
-        return;
+    const char *message = "";
+
+    if (level & G_LOG_LEVEL_DEBUG)
+        return G_LOG_WRITER_HANDLED;
+    g_log_writer_journald(level, fields, n_fields, NULL);
+    if (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE))
+        return G_LOG_WRITER_HANDLED;
+    for (gsize i = 0; i < n_fields; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE"))
+            message = fields[i].value;
+    }
     fprintf(stderr, "vfpool: %s\n", message);
+    return G_LOG_WRITER_HANDLED;
 }
 
 /* Checks the arguments against what COMMAND takes; returns the usage error or NULL. */
@@ -451,6 +482,8 @@ check_arguments(const Command *command, int argc, char **argv)
         return g_strdup("give reassign either --vf or --pool, not both");
     if (opt_pause && command->run != run_resize)
         return g_strdup("--pause is only for resize");
+    if (opt_textfile && command->run != run_metrics)
+        return g_strdup("--textfile is only for metrics");
     if (command->argument == ARG_XML && !opt_xml)
         return g_strdup_printf("'vfpool %s' needs --xml FILE", command->name);
     if (opt_xml && command->argument != ARG_XML && command->argument != ARG_DOMAIN_OR_XML)
@@ -482,7 +515,7 @@ main(int argc, char **argv)
     int rc;
 
     setlocale(LC_ALL, "");
-    g_log_set_default_handler(log_to_stderr, NULL);
+    g_log_set_writer_func(log_writer, NULL, NULL);
     if (argc < 2)
         return usage_error("no command given");
     if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h") ||
@@ -551,5 +584,6 @@ main(int argc, char **argv)
     g_free(opt_to);
     g_free(opt_vf);
     g_free(opt_pool);
+    g_free(opt_textfile);
     return rc;
 }
