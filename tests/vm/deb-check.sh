@@ -58,14 +58,18 @@ XML
 check "virsh define of the annotated domain" virsh define /tmp/d1.xml
 check "vfpoold resolved it" vm_wait 30 sh -c "virsh metadata d1 $NS | grep -q reservation"
 check "virsh start d1 (the hook creates the VFs and claims one)" virsh start d1
-check "QEMU has the VF through vfio-pci" sh -c "ps -o args= -C qemu-system-x86_64 | grep -q '\"driver\":\"vfio-pci\"'"
+check "QEMU has the VF through vfio-pci" \
+    sh -c "ps -o args= -C qemu-system-x86_64 | grep -q '\"driver\":\"vfio-pci\"'"
+vf0_want="52:54:00:de:b0:01 brd ff:ff:ff:ff:ff:ff, vlan 7, spoof checking on, link-state auto,"
+vf0_want+=" trust on"
 check "ip link: MAC, VLAN 7 and trust on for VF 0" \
-    sh -c "ip link show $pf_net | grep 'vf 0 ' | grep -q '52:54:00:de:b0:01 brd ff:ff:ff:ff:ff:ff, vlan 7, spoof checking on, link-state auto, trust on'"
+    sh -c "ip link show $pf_net | grep 'vf 0 ' | grep -q '$vf0_want'"
 check "the ledger holds the VF for d1" grep -q '"domain" : "d1"' /run/vfpool/ledger.json
 check "virsh destroy d1" virsh destroy d1
 check "ip link: trust back to off" sh -c "ip link show $pf_net | grep 'vf 0 ' | grep -q 'trust off'"
 check "the ledger is empty" sh -c "! grep -q '\"domain\"' /run/vfpool/ledger.json"
 kill %1 2>/dev/null
 check "dpkg -r vfpool" dpkg -r vfpool
-check "no dangling hook after removal" test ! -e /etc/libvirt/hooks/qemu.d/vfpool -a ! -L /etc/libvirt/hooks/qemu.d/vfpool
+check "no dangling hook after removal" \
+    test ! -e /etc/libvirt/hooks/qemu.d/vfpool -a ! -L /etc/libvirt/hooks/qemu.d/vfpool
 finish

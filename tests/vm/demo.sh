@@ -2,12 +2,16 @@
 # vfpool's main job, shown inside the emulated SR-IOV hypervisor: an administrator defines a
 # pool of igb VFs and a domain that asks for one, and the VF goes into the VM through VFIO
 # with its MAC, VLAN, spoof check and trust set, then comes back when the VM stops.
-#   tests/vm/run tests/vm/demo.sh BUILD_DIR      (scripts/demo does all of it)
+#   tests/vm/run tests/vm/demo.sh BUILD_DIR [TRANSCRIPT]     (scripts/demo does all of it)
+# With TRANSCRIPT (a file in a directory given to tests/vm/run --share), what the demo shows
+# goes there instead of the console.
 set -u
-build=$(cd "${1:?usage: demo.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: demo.sh BUILD_DIR [TRANSCRIPT]}" && pwd)
+[ -z "${2:-}" ] || exec >"$2" 2>&1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/guest-lib.sh"
 export LIBVIRT_DEFAULT_URI=qemu:///system PATH=$build:$PATH
+ns=http://vfpool.org/xmlns/libvirt/domain/1.0
 
 show() {
     printf '\n\033[1m# %s\033[0m\n$ %s\n' "$1" "$2"
@@ -58,17 +62,19 @@ show "The pool file (the PF has no VFs yet: vfpool creates them at the first sta
     "cat /etc/vfpool/pools.d/igb.xml; cat $pf/sriov_numvfs"
 show "Pools before" "vfpool pools"
 show "Define the annotated domain with plain virsh; vfpoold resolves it" \
-    "virsh define /tmp/guest1.xml && sleep 3 && virsh metadata guest1 http://vfpool.org/xmlns/libvirt/domain/1.0"
+    "virsh define /tmp/guest1.xml && sleep 3 && virsh metadata guest1 $ns"
 show "The device vfpool wrote into the definition" \
     "virsh dumpxml --inactive guest1 | sed -n '/<interface/,/<\/interface>/p'"
 show "Start it: the hook creates the VFs, claims one, sets it up; libvirt passes it through VFIO" \
     "time virsh start guest1"
-vf=$(virsh metadata guest1 http://vfpool.org/xmlns/libvirt/domain/1.0 | sed -n "s/.*address=.\([0-9a-f:.]*\).*/\1/p")
+vf=$(virsh metadata guest1 "$ns" | sed -n "s/.*address=.\([0-9a-f:.]*\).*/\1/p")
+in_qemu="ps -o args= -C qemu-system-x86_64 | grep -o '\"driver\":\"vfio-pci\",\"host\":\"[^\"]*\"'"
 show "The VF in the running domain, and in QEMU" \
-    "virsh dumpxml guest1 | sed -n '/<interface/,/<\/interface>/p'; ps -o args= -C qemu-system-x86_64 | grep -o '\"driver\":\"vfio-pci\",\"host\":\"[^\"]*\"'"
+    "virsh dumpxml guest1 | sed -n '/<interface/,/<\/interface>/p'; $in_qemu"
 show "MAC, VLAN, spoof check and trust on the PF" "ip link show $pf_net"
 show "Who holds what" "vfpool status; cat /run/vfpool/ledger.json"
-show "Stop it: the VF goes back as it was" \
-    "virsh destroy guest1 && ip link show $pf_net | grep -A0 'vf 0'; echo driver: \$(basename \$(readlink /sys/bus/pci/devices/$vf/driver) 2>/dev/null); cat /run/vfpool/ledger.json"
+vf_driver="echo driver: \$(basename \$(readlink /sys/bus/pci/devices/$vf/driver) 2>/dev/null)"
+destroy="virsh destroy guest1 && ip link show $pf_net | grep -A0 'vf 0'"
+show "Stop it: the VF goes back as it was" "$destroy; $vf_driver; cat /run/vfpool/ledger.json"
 show "Pools after" "vfpool pools"
 kill %1 2>/dev/null

@@ -27,7 +27,11 @@ check "IOMMU active (intel-iommu groups exist)" test -n "$(ls /sys/kernel/iommu_
 # ---------------------------------------------------------------------------
 step "igb PF and network VFs"
 igb_pf=$(vm_find_pci 0x8086 0x10c9 | head -n1)
-if [ -n "$igb_pf" ]; then ok "igb PF found: ${igb_pf##*/}"; else ko "igb PF (8086:10c9) not found"; fi
+if [ -n "$igb_pf" ]; then
+    ok "igb PF found: ${igb_pf##*/}"
+else
+    ko "igb PF (8086:10c9) not found"
+fi
 igb_net=
 vf0=
 vf1=
@@ -54,8 +58,9 @@ if [ -n "$igb_pf" ]; then
     check "VF 0 VLAN is 42" grep -q 'vlan 42' <<<"$vfline"
     check "VF 0 spoof checking on" grep -q 'spoof checking on' <<<"$vfline"
     check "VF 0 trust on" grep -q 'trust on' <<<"$vfline"
-    echo "VF $vf1 IOMMU group $(basename "$(readlink -f "/sys/bus/pci/devices/$vf1/iommu_group")"):" \
-        "$(ls "/sys/bus/pci/devices/$vf1/iommu_group/devices" | tr '\n' ' ')"
+    vf1_group=/sys/bus/pci/devices/$vf1/iommu_group
+    echo "VF $vf1 IOMMU group $(basename "$(readlink -f "$vf1_group")"):" \
+        "$(ls "$vf1_group/devices" | tr '\n' ' ')"
     check "bind igb VF $vf1 to vfio-pci (driver_override, unbind, drivers_probe)" \
         vm_bind "$vf1" vfio-pci
     grp=$(basename "$(readlink -f "/sys/bus/pci/devices/$vf1/iommu_group")")
@@ -69,7 +74,11 @@ for d in $(vm_find_pci 0x1b36 0x0010); do
     [ -e "$d/sriov_totalvfs" ] && nvme_pf=$d && break
 done
 nvme_vf=
-if [ -n "$nvme_pf" ]; then ok "nvme PF with SR-IOV found: ${nvme_pf##*/}"; else ko "nvme PF (1b36:0010 with SR-IOV) not found"; fi
+if [ -n "$nvme_pf" ]; then
+    ok "nvme PF with SR-IOV found: ${nvme_pf##*/}"
+else
+    ko "nvme PF (1b36:0010 with SR-IOV) not found"
+fi
 if [ -n "$nvme_pf" ]; then
     ctrl=$(vm_nvme_ctrl "$nvme_pf")
     check "nvme PF controller $ctrl" test -c "$ctrl"
@@ -110,8 +119,9 @@ addr_xml() { # PCI address 0000:BB:SS.F -> <address .../>
     printf "<address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/>" \
         "${a:0:4}" "${a:5:2}" "${a:8:2}" "${a:11:1}"
 }
-[ -n "$vf0" ] && hostdevs+="<hostdev mode='subsystem' type='pci' managed='yes'><source>$(addr_xml "$vf0")</source></hostdev>"
-[ -n "$nvme_vf" ] && hostdevs+="<hostdev mode='subsystem' type='pci' managed='yes'><source>$(addr_xml "$nvme_vf")</source></hostdev>"
+hostdev="<hostdev mode='subsystem' type='pci' managed='yes'>"
+[ -n "$vf0" ] && hostdevs+="$hostdev<source>$(addr_xml "$vf0")</source></hostdev>"
+[ -n "$nvme_vf" ] && hostdevs+="$hostdev<source>$(addr_xml "$nvme_vf")</source></hostdev>"
 cat >/tmp/$dom.xml <<EOF
 <domain type='qemu'>
   <name>$dom</name>
