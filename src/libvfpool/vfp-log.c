@@ -16,12 +16,6 @@ static const char *const message_ids[] = {
     [VFP_EVENT_RECONCILE_REPAIR] = "c9248c1c50074b229b3970ec2c4c4250",
 };
 
-const char *
-vfp_event_message_id(VfpEvent event)
-{
-    return message_ids[event];
-}
-
 static void
 add_field(GLogField *fields, gsize *n, const char *key, const char *value)
 {

@@ -24,7 +24,6 @@ typedef struct {
     const char *step;
 } VfpLogFields;
 
-const char *vfp_event_message_id(VfpEvent event);
 void vfp_log_event(VfpEvent event, GLogLevelFlags level, const VfpLogFields *fields,
                    const char *format, ...) G_GNUC_PRINTF(4, 5);
 GLogWriterOutput vfp_log_writer_system(GLogLevelFlags level, const GLogField *fields,

@@ -192,7 +192,8 @@ iommu_blocker(Selection *selection, const VfpPool *pool, const VfpVf *vf)
                                     vfp_domain_key(selection->domain));
 }
 
-static void
+/* Records why CANDIDATE was turned down; the caller may name the holder in what it returns. */
+static VfpRejection *
 add_rejection(GPtrArray *rejections, const Candidate *candidate, VfpRejectReason reason,
               char *detail)
 {
@@ -204,6 +205,7 @@ add_rejection(GPtrArray *rejections, const Candidate *candidate, VfpRejectReason
     rejection->reason = reason;
     rejection->detail = detail;
     g_ptr_array_add(rejections, rejection);
+    return rejection;
 }
 
 /* Fills CANDIDATE for VF INDEX of PF and says whether it may be given to REQUEST; if not,
@@ -243,16 +245,14 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
     }
     if ((claim = claim_by_other(selection, candidate->address))) {
         add_rejection(rejections, candidate, VFP_REJECT_HELD,
-                      g_strdup_printf("held by running domain '%s'", claim->domain));
-        ((VfpRejection *)g_ptr_array_index(rejections, rejections->len - 1))->holder =
-            g_strdup(claim->domain);
+                      g_strdup_printf("held by running domain '%s'", claim->domain))
+            ->holder = g_strdup(claim->domain);
         return FALSE;
     }
     if ((holder = reserved_by_other(selection, candidate->address))) {
         add_rejection(rejections, candidate, VFP_REJECT_RESERVED,
-                      g_strdup_printf("reserved by domain '%s'", holder));
-        ((VfpRejection *)g_ptr_array_index(rejections, rejections->len - 1))->holder =
-            g_strdup(holder);
+                      g_strdup_printf("reserved by domain '%s'", holder))
+            ->holder = g_strdup(holder);
         return FALSE;
     }
     if (candidate->address && g_hash_table_contains(selection->taken, candidate->address)) {

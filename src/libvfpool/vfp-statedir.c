@@ -259,17 +259,6 @@ vfp_state_unmark_domain(const char *uuid)
         g_warning("cannot remove %s: %s", path, g_strerror(errno));
 }
 
-gboolean
-vfp_state_domain_is_marked(const char *uuid)
-{
-    g_autofree char *path = NULL;
-
-    if (!uuid || !g_uuid_string_is_valid(uuid))
-        return FALSE;
-    path = domain_entry(uuid);
-    return g_file_test(path, G_FILE_TEST_EXISTS);
-}
-
 /* ---- locks --------------------------------------------------------------------------------- */
 
 struct _VfpLock {

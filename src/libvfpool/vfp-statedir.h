@@ -21,7 +21,6 @@ gboolean vfp_state_remove(const char *name, GError **error);
 
 gboolean vfp_state_mark_domain(const char *uuid, GError **error);
 void vfp_state_unmark_domain(const char *uuid);
-gboolean vfp_state_domain_is_marked(const char *uuid);
 
 typedef enum {
     VFP_LOCK_SHARED,    /* readers; a lock file nobody created yet means nobody to lock out */
