@@ -2,9 +2,6 @@
  * driver and iommu_group links, net/ directories. */
 #include "config.h"
 
-#include <pci/pci.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +17,6 @@
 struct _VfpHost {
     GHashTable *pfs_by_address; /* char * -> VfpPf * (owned) */
     GPtrArray *pf_list;         /* every PF, once scanned */
-    struct pci_access *pci;     /* for names only, created on first use */
-    gboolean pci_broken;        /* libpci failed once: names are numeric */
 };
 
 static void
@@ -65,8 +60,6 @@ vfp_host_free(VfpHost *host)
         return;
     g_clear_pointer(&host->pf_list, g_ptr_array_unref);
     g_hash_table_unref(host->pfs_by_address);
-    if (host->pci)
-        pci_cleanup(host->pci);
     g_free(host);
 }
 
@@ -485,56 +478,6 @@ vfp_host_get_vf(VfpHost *host, const char *address, GError **error)
     g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "%s is not listed as a VF of PF %s",
                 normalized, pf->address);
     return NULL;
-}
-
-static void
-pci_message_ignore(char *msg, ...)
-{
-}
-
-/* libpci's error callback must not return (a broken pci.ids makes it fail), and the library
- * never exits: jump back to the lookup, which falls back to the numeric IDs. */
-static sigjmp_buf pci_failure;
-
-G_GNUC_NORETURN static void
-pci_error_jump(char *msg, ...)
-{
-    siglongjmp(pci_failure, 1);
-}
-
-/* "Intel Corporation 82576 Virtual Function", from the pci.ids database via libpci; the sysfs
- * backend is pointed at the same root so nothing is read from the real host by mistake. The
- * numeric "[8086:10ca]" when the database does not say, or cannot be read. */
-char *
-vfp_host_device_name(VfpHost *host, guint vendor_id, guint device_id)
-{
-    char vendor[128], device[256];
-
-    if (!host->pci && !host->pci_broken) {
-        g_autofree char *bus = vfp_sysfs_path("/bus/pci");
-
-        host->pci = pci_alloc();
-        host->pci->error = pci_error_jump;
-        host->pci->warning = pci_message_ignore;
-        host->pci->debug = pci_message_ignore;
-        pci_set_param(host->pci, "sysfs.path", bus);
-    }
-    if (host->pci_broken)
-        return g_strdup_printf("[%04x:%04x]", vendor_id, device_id);
-    if (sigsetjmp(pci_failure, 0) != 0) {
-        /* Whatever libpci held is abandoned with it; names stay numeric from now on. */
-        g_warning("libpci cannot read the PCI ID database (pci.ids): device names are "
-                  "shown as numbers");
-        host->pci = NULL;
-        host->pci_broken = TRUE;
-        return g_strdup_printf("[%04x:%04x]", vendor_id, device_id);
-    }
-    if (!pci_lookup_name(host->pci, vendor, sizeof(vendor), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_HWDB,
-                         vendor_id) ||
-        !pci_lookup_name(host->pci, device, sizeof(device), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_HWDB,
-                         vendor_id, device_id))
-        return g_strdup_printf("[%04x:%04x]", vendor_id, device_id);
-    return g_strdup_printf("%s %s", vendor, device);
 }
 
 gboolean

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "vfp-json.h"
+#include "vfp-pci-names.h"
 #include "vfp-report.h"
 
 static void
@@ -157,6 +158,7 @@ JsonNode *
 vfp_report_status(const VfpSelectContext *context, GPtrArray *defined, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(VfpPciNames) names = vfp_pci_names_new();
     GPtrArray *pfs = vfp_host_get_pfs(context->host, error);
 
     if (!pfs)
@@ -167,7 +169,7 @@ vfp_report_status(const VfpSelectContext *context, GPtrArray *defined, GError **
     json_builder_begin_array(builder);
     for (guint i = 0; i < pfs->len; i++) {
         VfpPf *pf = g_ptr_array_index(pfs, i);
-        g_autofree char *name = vfp_host_device_name(context->host, pf->vendor_id, pf->device_id);
+        g_autofree char *name = vfp_pci_names_device(names, pf->vendor_id, pf->device_id);
         GPtrArray *vfs = vfp_pf_get_vfs(pf, error);
 
         if (!vfs)
