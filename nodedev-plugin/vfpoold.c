@@ -16,6 +16,7 @@
 
 #include "vfp-config.h"
 #include "vfp-error.h"
+#include "vfp-ledger-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-metrics.h"
 #include "vfp-operation.h"
@@ -399,6 +400,7 @@ main(int argc, char **argv)
                      .retry_timer = -1};
 
     g_log_set_writer_func(log_writer, NULL, NULL);
+    vfp_ledger_set_old_reader(vfp_ledger_json_read);
     g_option_context_add_main_entries(context, options, NULL);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         fprintf(stderr, "vfpoold: %s; run 'vfpoold --help'\n", error->message);

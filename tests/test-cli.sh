@@ -129,7 +129,7 @@ echo '{"version": 1, "claims": [' >"$tmp/state/ledger.json"
 fails_with "corrupt ledger" "is corrupt" 1 "$vfpool" pools
 tap_check "corrupt ledger left as it was" \
     test "$(cat "$tmp/state/ledger.json")" = '{"version": 1, "claims": ['
-rm -f "$tmp/state/ledger.json"
+rm -rf "$tmp/state"
 
 # --- a missing sysfs file: listing fails with the path; resolve works around that VF
 cp -a "$tmp/root" "$tmp/broken"

@@ -6,6 +6,7 @@ set -u
 srcdir=${abs_top_srcdir:-.}
 builddir=${abs_top_builddir:-.}
 . "$srcdir/tests/tap.sh"
+. "$srcdir/tests/ledger.sh"
 . "$srcdir/tests/fakesys.sh"
 
 data=$srcdir/tests/data
@@ -18,7 +19,7 @@ sh "$data/host1.sh" "$tmp/root"
 export VFPOOL_SYSFS_ROOT=$tmp/root
 export VFPOOL_CONF_DIR=$data/conf1
 export VFPOOL_STATE_DIR=$tmp/state
-ledger=$tmp/state/ledger.json
+state=$tmp/state
 netlink=$tmp/root/fake-netlink.ini
 pci=$tmp/root/sys/bus/pci/devices
 
@@ -44,24 +45,20 @@ expect() {
 }
 
 claims() {
-    if [ -f "$ledger" ]; then grep -c '"address"' "$ledger"; else echo 0; fi
+    ledger_count "$state"
 }
 
 setting() { # setting PFNETDEV/INDEX KEY
     sed -n "/^\[$(printf '%s' "$1" | sed 's|/|\\/|')\]/,/^\[/s/^$2=//p" "$netlink"
 }
 
-ledger_valid() {
-    [ -f "$ledger" ] && json_pp <"$ledger" >/dev/null 2>&1
-}
-
 # --- prepare and release of a network VF (interface type='hostdev', managed)
 step net-numa prepare begin "$expected/net-numa.xml"
 expect "prepare claims the reserved VF" 0
 tap_check "ledger holds 0000:b0:10.0 for net-numa" \
-    grep -q '"address" : "0000:b0:10.0"' "$ledger"
-tap_check "claim is final" sh -c "! grep -q pending '$ledger'"
-tap_check "original state saved" grep -q '"driver" : "igbvf"' "$ledger"
+    test "$(ledger_claims "$state")" = "0000:b0:10.0 net-numa prepare"
+tap_check "claim is final" sh -c "! grep -q pending '$state/claims/0000:b0:10.0'"
+tap_check "original state saved" grep -qx 'driver=igbvf' "$state/claims/0000:b0:10.0"
 tap_check "trust on applied via the PF" test "$(setting enp175s0f0/0 trust)" = on
 tap_check "pool default spoofchk applied" test "$(setting enp175s0f0/0 spoofchk)" = on
 tap_check "MAC and VLAN left to libvirt" test -z "$(setting enp175s0f0/0 mac)"
@@ -89,7 +86,7 @@ expect "prepare creates VFs on demand" 0
 tap_check "sriov_numvfs is 4" test "$(cat "$pci/0000:5e:00.0/sriov_numvfs")" = 4
 tap_check "autoprobe turned off first" \
     test "$(cat "$pci/0000:5e:00.0/sriov_drivers_autoprobe")" = 0
-tap_check "created VF claimed" grep -q '"address" : "0000:5e:00.1"' "$ledger"
+tap_check "created VF claimed" test -f "$state/claims/0000:5e:00.1"
 step nvme-create release end "$expected/nvme-create.xml"
 expect "release of the nvme VF" 0
 
@@ -174,10 +171,11 @@ step other release end "$tmp/other.xml"
 
 # --- reconnect rebuilds the ledger (here: lost while net-numa ran with trust on)
 step net-numa prepare begin "$expected/net-numa.xml"
-rm -f "$ledger"
+rm -rf "$state"
 step net-numa reconnect begin "$expected/net-numa.xml"
 expect "reconnect" 0
-tap_check "reconnect re-claims the VF" grep -q '"step" : "reconnect"' "$ledger"
+tap_check "reconnect re-claims the VF" \
+    test "$(ledger_claims "$state")" = "0000:b0:10.0 net-numa reconnect"
 step other reconnect begin "$tmp/other.xml"
 expect "reconnect of a conflicting domain never fails" 0
 step net-numa release end "$expected/net-numa.xml"
@@ -202,7 +200,7 @@ step net-numa frobnicate begin "$expected/net-numa.xml"
 expect "unknown step: nothing done" 0
 step net-numa release end "$tmp/truncated.xml"
 expect "release never fails, even on garbage" 0
-tap_check "the ledger is still valid" ledger_valid
+tap_check "the ledger is still valid" ledger_valid "$state"
 
 # --- the front: no vfpool metadata means exit at once; otherwise it hands over to the worker
 front=$builddir/vfpool-hook
@@ -219,6 +217,29 @@ tap_check "worker output comes back through the front" diff -u "$expected/net-nu
 "$front" net-numa started begin - <"$expected/net-numa.xml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 expect "front ignores steps vfpool does not handle" 0
+
+# --- a host upgraded while a domain runs: the real worker has vfpool-ledger-upgrade convert the
+# older vfpool's ledger.json once, and the claim it held keeps holding
+rm -rf "$state"
+mkdir -m 700 -p "$state/domains"
+: >"$state/domains/6d8b3a0e-7f36-4a43-9d0a-000000000001"
+cat >"$state/ledger.json" <<'JSON'
+{"version": 1, "claims": [{"address": "0000:b0:10.0", "pf": "0000:af:00.0", "index": 0,
+ "pool": "net-a", "domain": "net-numa", "uuid": "6d8b3a0e-7f36-4a43-9d0a-000000000001",
+ "alias": "ua-vfpool-net0", "step": "prepare", "time": 1700000000, "pid": 1}]}
+JSON
+"$front" other prepare begin - <"$tmp/other.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect "after an upgrade, the old ledger's claim still holds the VF" 1 \
+    "VF 0000:b0:10.0 (pool net-a) is held by running domain 'net-numa'"
+tap_check "the old ledger was converted into one record" \
+    test "$(ls "$state")/$(ledger_claims "$state")" = \
+    "$(printf 'claims\ndomains\nledger.lock\nlocks')/0000:b0:10.0 net-numa prepare"
+"$front" net-numa release end - <"$expected/net-numa.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+expect "release of the upgraded claim" 0
+tap_check "frees it and its domain entry" \
+    test "$(claims)/$(ls "$state/domains")" = 0/
 
 # --- 64 concurrent starts on a 32-VF pool: 32 win, 32 get a clear refusal
 mkdir -p "$tmp/conf/pools.d"
@@ -253,10 +274,11 @@ tap_check "64 concurrent prepares: 32 succeed, 32 fail (got $won/$lost)" test "$
 tap_check "every failure says who holds the VF" \
     test "$(cat "$tmp"/c*.err | grep -c "is held by running domain 'c")" = 32
 tap_check "ledger valid with 32 distinct VFs" sh -c \
-    "json_pp <'$ledger' >/dev/null && test \$(grep '\"address\"' '$ledger' | sort -u | wc -l) = 32"
+    ". '$srcdir/tests/ledger.sh'; ledger_valid '$state' && test \$(ledger_count '$state') = 32 &&
+    test \$(ledger_text '$state' | grep '^address=' | sort -u | wc -l) = 32"
 
 # --- a hook killed at any point leaves nothing the next run cannot clean up
-rm -f "$ledger"
+rm -rf "$state"
 for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
     printf '[enp175s0f0]\ndelay-ms=60\n' >"$netlink"
     "$hook" net-numa prepare begin - <"$expected/net-numa.xml" >/dev/null 2>&1 &
@@ -265,18 +287,18 @@ for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
     kill -9 $pid 2>/dev/null
     wait $pid 2>/dev/null
     ok=1
-    # Killed before its first write, it leaves no ledger; after, a valid one.
-    [ ! -e "$ledger" ] || ledger_valid || ok=0
+    # Killed at any point, it leaves valid records (or none).
+    ledger_valid "$state" || ok=0
     # The next hook sweeps an unfinished claim, and 'other' gets the VF; a finished one
     # still blocks 'other'.
     want=0
-    if [ -f "$ledger" ] && grep -q '"domain" : "net-numa"' "$ledger" &&
-        ! grep -q pending "$ledger"; then
+    if ledger_text "$state" | grep -qx 'domain=net-numa' &&
+        ! ledger_text "$state" | grep -q pending; then
         want=1
     fi
     step other prepare begin "$tmp/other.xml"
     [ "$rc" = "$want" ] || ok=0
-    if grep -q pending "$ledger" 2>/dev/null; then ok=0; fi
+    if ledger_text "$state" | grep -q pending; then ok=0; fi
     step net-numa release end "$expected/net-numa.xml"
     step other release end "$tmp/other.xml"
     [ "$(claims)" = 0 ] || ok=0
@@ -285,7 +307,7 @@ for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
         tap_ok "killed after ${delay}s: cleaned up, VF restored"
     else
         tap_not_ok "killed after ${delay}s" "other: exit $rc, want $want" \
-            "$(cat "$ledger" 2>/dev/null)" "$(cat "$netlink")"
+            "$(ledger_text "$state")" "$(cat "$netlink")"
     fi
 done
 

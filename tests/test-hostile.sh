@@ -6,6 +6,7 @@ set -u
 srcdir=${abs_top_srcdir:-.}
 builddir=${abs_top_builddir:-.}
 . "$srcdir/tests/tap.sh"
+. "$srcdir/tests/ledger.sh"
 . "$srcdir/tests/fakesys.sh"
 
 data=$srcdir/tests/data
@@ -20,7 +21,7 @@ export VFPOOL_SYSFS_ROOT=$tmp/root
 export VFPOOL_CONF_DIR=$data/conf1
 export VFPOOL_STATE_DIR=$tmp/state
 export LIBVIRT_DEFAULT_URI=test:///default
-ledger=$tmp/state/ledger.json
+state=$tmp/state
 netlink=$tmp/root/fake-netlink.ini
 pci=$tmp/root/sys/bus/pci/devices
 
@@ -43,7 +44,7 @@ refused() {
 }
 
 claims() {
-    if [ -f "$ledger" ]; then grep -c '"address"' "$ledger"; else echo 0; fi
+    ledger_count "$state"
 }
 
 snapshot() { # snapshot NAME: what the hook may change, to compare after a refusal
@@ -184,9 +185,9 @@ tap_check "and restores the VF's trust" \
 tap_check "no domain entry is left" sh -c "! ls '$tmp/state/domains/' 2>/dev/null | grep -q ."
 sed 's/<name>net-numa</<name>plain</; s/000000000001/000000000077/' "$tmp/stripped.xml" \
     >"$tmp/plain.xml"
-rm -f "$ledger"
+rm -rf "$state"
 run "$hookdir/vfpool-hook" plain release end - <"$tmp/plain.xml"
-tap_check "the front still leaves a domain vfpool never touched alone" test ! -e "$ledger"
+tap_check "the front still leaves a domain vfpool never touched alone" test ! -e "$state"
 
 # --- bounds: requests per domain, nodeset size
 i=0

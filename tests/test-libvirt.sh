@@ -18,6 +18,7 @@ if [ "${1:-}" != --inside ]; then
 fi
 
 . "$srcdir/tests/tap.sh"
+. "$srcdir/tests/ledger.sh"
 . "$srcdir/tests/fakesys.sh"
 data=$srcdir/tests/data
 vfpool=$builddir/vfpool
@@ -192,7 +193,7 @@ if virsh start holder >"$tmp/out" 2>&1; then
 else
     tap_not_ok "the holder domain starts under QEMU TCG" "$(cat "$tmp/out")"
 fi
-rm -f "$tmp/state/ledger.json"
+rm -rf "$tmp/state/claims" "$tmp/state/domains"
 
 # libvirtd restarts: vfpoold reconnects and goes on resolving.
 stop_pidfile "$tmp/libvirtd.pid"
@@ -221,7 +222,8 @@ JSON
 want="would repair: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost', which is not running"
 tap_check "reconcile --dry-run reports a claim with no running holder" \
     grep -q "$want" "$tmp/out"
-tap_check "dry run changes nothing" grep -q ghost "$tmp/state/ledger.json"
+tap_check "dry run changes nothing" sh -c ". '$srcdir/tests/ledger.sh'
+    ledger_text '$tmp/state' | grep -qx domain=ghost"
 
 domain holder2 05 "pool='net-a'" "address='0000:b0:10.2' pf='0000:af:00.0' index='1'" \
     >"$tmp/holder2.xml"
@@ -249,10 +251,10 @@ rc=$?
 tap_check "reconcile exits 0" test $rc = 0
 tap_check "reconcile drops the claim of a domain that is not running" \
     sh -c "grep -q \"repaired: ledger: VF 0000:b0:10.0 was claimed by domain 'ghost'\" '$tmp/out' &&
-        ! grep -q ghost '$tmp/state/ledger.json'"
+        . '$srcdir/tests/ledger.sh' && ! ledger_text '$tmp/state' | grep -q ghost"
 tap_check "reconcile adopts a running domain missing from the ledger" \
     sh -c "grep -q \"running domain 'holder2' holds 1 VF\" '$tmp/out' &&
-        grep -q '\"step\" : \"reconcile\"' '$tmp/state/ledger.json'"
+        . '$srcdir/tests/ledger.sh' && ledger_text '$tmp/state' | grep -qx step=reconcile"
 tap_check "reconcile re-resolves the second of two domains reserving one VF" \
     sh -c "grep -q \"domain 'dupb' reserved a VF that domain 'dupa' also reserves\" '$tmp/out' &&
         test \"\$(virsh metadata dupb $NS | grep -c 0000:b0:10.4)\" = 0"

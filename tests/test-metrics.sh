@@ -117,8 +117,8 @@ promtool_check "promtool check metrics accepts the output" -
 
 # --- the hook really claims a VF of net-a for the running domain net-numa
 "$hook" net-numa prepare begin - <"$data/expected/net-numa.xml" >"$tmp/out" 2>&1
-tap_check "the hook claims a VF for net-numa" grep -q '"domain" : "net-numa"' \
-    "$tmp/state/ledger.json"
+tap_check "the hook claims a VF for net-numa" \
+    sh -c ". '$srcdir/tests/ledger.sh'; ledger_text '$tmp/state' | grep -qx domain=net-numa"
 metrics "with a VF held"
 expect_value "net-a: 1 VF held" vfpool_pool_vfs 'pool="net-a",state="held"' 1
 expect_value "net-a: 9 VFs free" vfpool_pool_vfs 'pool="net-a",state="free"' 9
@@ -172,7 +172,9 @@ rc=$?
 tap_check "--textfile is only for metrics" \
     sh -c "[ $rc = 2 ] && grep -q '^vfpool: --textfile is only for metrics' '$tmp/err'"
 
-# --- label values escaped: a domain name with a double quote and a backslash
+# --- label values escaped: a domain name with a double quote and a backslash (in the ledger of
+# an older vfpool, which the command converts)
+rm -rf "$tmp/state/claims" "$tmp/state/domains"
 cat >"$tmp/state/ledger.json" <<'JSON'
 {"version": 1, "claims": [{"address": "0000:b0:10.0", "pf": "0000:af:00.0", "index": 0,
   "pool": "net-a", "domain": "we\"ird\\vm", "uuid": "u-1", "alias": "ua-vfpool-net0",

@@ -79,35 +79,58 @@ mode_of(const char *path)
     return st.st_mode & 07777;
 }
 
+#define RECORD "claims/0000:3c:10.0"
+
 static void
 test_private_modes(Fixture *fixture, gconstpointer data)
 {
-    g_autofree char *ledger = state_file(fixture, "ledger.json");
+    g_autofree char *record = state_file(fixture, RECORD);
+    g_autofree char *claims = state_file(fixture, "claims");
     g_autofree char *lock = state_file(fixture, "ledger.lock");
+    g_autofree char *vf_lock = state_file(fixture, "locks/vf-0000:3c:10.0");
+    g_autofree char *entry = state_file(fixture, "domains/" UUID);
     mode_t old = umask(0);
 
     g_assert_cmpint(g_chmod(fixture->dir, 0755), ==, 0); /* as an older vfpool made it */
     commit_one_claim();
     umask(old);
     g_assert_cmpuint(mode_of(fixture->dir), ==, 0700);
-    g_assert_cmpuint(mode_of(ledger), ==, 0600);
+    g_assert_cmpuint(mode_of(claims), ==, 0700);
+    g_assert_cmpuint(mode_of(entry), ==, 0700);
+    g_assert_cmpuint(mode_of(record), ==, 0600);
     g_assert_cmpuint(mode_of(lock), ==, 0600);
+    g_assert_cmpuint(mode_of(vf_lock), ==, 0600);
 }
 
-/* The temporary file an attacker can guess must never be followed. */
+/* A symlink planted where a record goes is replaced, never followed. */
 static void
-test_planted_temporary_symlink(Fixture *fixture, gconstpointer data)
+test_planted_record_symlink(Fixture *fixture, gconstpointer data)
 {
     g_autofree char *victim = state_file(fixture, "victim");
-    g_autofree char *name = g_strdup_printf("ledger.json.%d.tmp", (int)getpid());
-    g_autofree char *planted = state_file(fixture, name);
+    g_autofree char *claims = state_file(fixture, "claims");
+    g_autofree char *planted = state_file(fixture, RECORD);
     g_autofree char *contents = NULL;
 
     g_assert_true(g_file_set_contents(victim, "precious", -1, NULL));
+    g_assert_cmpint(g_mkdir(claims, 0700), ==, 0);
     g_assert_cmpint(symlink(victim, planted), ==, 0);
+    g_test_expect_message("vfpool", G_LOG_LEVEL_WARNING, "*symbolic link*");
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, &error);
+
+        /* Held by nobody known: refused, never read through the link. */
+        g_assert_false(vfp_ledger_claim(ledger, new_claim("0000:3c:10.0"), &error));
+        g_assert_error(error, VFP_ERROR, VFP_ERROR_BUSY);
+        g_assert_true(vfp_ledger_release(ledger, "0000:3c:10.0"));
+        g_assert_true(vfp_ledger_commit(ledger, NULL));
+    }
+    g_test_assert_expected_messages();
     commit_one_claim();
     g_assert_true(g_file_get_contents(victim, &contents, NULL, NULL));
     g_assert_cmpstr(contents, ==, "precious");
+    g_assert_true(g_file_test(planted, G_FILE_TEST_IS_REGULAR));
+    g_assert_false(g_file_test(planted, G_FILE_TEST_IS_SYMLINK));
 }
 
 static void
@@ -123,27 +146,57 @@ assert_open_refused(const char *fragment)
     g_assert_null(strchr(error->message, '\n'));
 }
 
+/* A claims directory that is not the real one: its records are never read through it, so the
+ * VF stays held and nothing is written there. */
 static void
-test_ledger_symlink_refused(Fixture *fixture, gconstpointer data)
+assert_claim_refused(const char *fragment)
 {
-    g_autofree char *ledger = state_file(fixture, "ledger.json");
-    g_autofree char *elsewhere = state_file(fixture, "elsewhere.json");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, &error);
+    g_autofree char *pattern = g_strdup_printf("*%s*", fragment);
+
+    g_assert_no_error(error);
+    g_test_expect_message("vfpool", G_LOG_LEVEL_WARNING, pattern);
+    g_assert_false(vfp_ledger_claim(ledger, new_claim("0000:3c:10.2"), &error));
+    g_test_assert_expected_messages();
+    g_assert_error(error, VFP_ERROR, VFP_ERROR_BUSY);
+}
+
+static void
+test_symlinks_refused(Fixture *fixture, gconstpointer data)
+{
+    g_autofree char *lock = state_file(fixture, "ledger.lock");
+    g_autofree char *claims = state_file(fixture, "claims");
+    g_autofree char *elsewhere = state_file(fixture, "elsewhere");
 
     commit_one_claim();
-    g_assert_cmpint(g_rename(ledger, elsewhere), ==, 0);
-    g_assert_cmpint(symlink(elsewhere, ledger), ==, 0);
+    g_assert_cmpint(g_rename(claims, elsewhere), ==, 0);
+    g_assert_cmpint(symlink(elsewhere, claims), ==, 0);
+    assert_claim_refused("symbolic link");
+    g_assert_cmpint(unlink(lock), ==, 0);
+    g_assert_cmpint(symlink(elsewhere, lock), ==, 0);
     assert_open_refused("symbolic link");
 }
 
 static void
 test_writable_by_others_refused(Fixture *fixture, gconstpointer data)
 {
-    g_autofree char *ledger = state_file(fixture, "ledger.json");
+    g_autofree char *record = state_file(fixture, RECORD);
 
     commit_one_claim();
-    g_assert_cmpint(g_chmod(ledger, 0666), ==, 0);
-    assert_open_refused("is writable by other users (mode 0666)");
-    g_assert_cmpint(g_chmod(ledger, 0600), ==, 0);
+    g_assert_cmpint(g_chmod(record, 0666), ==, 0);
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
+        VfpClaim *claim;
+
+        g_test_expect_message("vfpool", G_LOG_LEVEL_WARNING,
+                              "*is writable by other users (mode 0666)*");
+        claim = vfp_ledger_lookup(ledger, "0000:3c:10.0");
+        g_test_assert_expected_messages();
+        g_assert_cmpstr(claim->domain, ==, "(unreadable claim record)");
+    }
+    g_assert_cmpint(g_chmod(record, 0600), ==, 0);
     g_assert_cmpint(g_chmod(fixture->dir, 0777), ==, 0);
     assert_open_refused("is writable by other users (mode 0777)");
 }
@@ -159,15 +212,18 @@ test_foreign_owner_refused(Fixture *fixture, gconstpointer data)
     assert_open_refused("is owned by uid 65534");
 }
 
-/* The hook front finds a domain holding VFs by its entry, whatever its XML says. */
+/* The hook front finds a domain holding VFs by its entry, whatever its XML says; the entry
+ * lists the VFs, so release reads only that domain's claims. */
 static void
 test_domain_entry_follows_claims(Fixture *fixture, gconstpointer data)
 {
     g_autofree char *entry = g_build_filename(fixture->dir, "domains", UUID, NULL);
+    g_autofree char *vf = g_build_filename(entry, "0000:3c:10.0", NULL);
     g_autoptr(GError) error = NULL;
 
     commit_one_claim();
-    g_assert_true(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
+    g_assert_true(g_file_test(entry, G_FILE_TEST_IS_DIR));
+    g_assert_true(g_file_test(vf, G_FILE_TEST_IS_REGULAR));
     {
         g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, &error);
 
@@ -243,8 +299,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
     ADD("/state/private-modes", test_private_modes);
-    ADD("/state/planted-temporary-symlink", test_planted_temporary_symlink);
-    ADD("/state/ledger-symlink", test_ledger_symlink_refused);
+    ADD("/state/planted-temporary-symlink", test_planted_record_symlink);
+    ADD("/state/ledger-symlink", test_symlinks_refused);
     ADD("/state/writable-by-others", test_writable_by_others_refused);
     ADD("/state/foreign-owner", test_foreign_owner_refused);
     ADD("/state/domain-entry", test_domain_entry_follows_claims);

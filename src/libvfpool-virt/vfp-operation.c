@@ -499,11 +499,17 @@ out:
 static gboolean
 run_resize(Operation *op, GError **error)
 {
-    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(VfpLedger) ledger = NULL;
+    g_autoptr(VfpHost) host = NULL;
     VfpPf *pf;
 
     if (!op->journal->resize_pf || op->journal->resized)
         return TRUE;
+    /* No start may take a VF of the PF while its VF count changes. */
+    if (!(ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error)) ||
+        !vfp_ledger_lock_pf(ledger, op->journal->resize_pf, VFP_LOCK_EXCLUSIVE, error))
+        return FALSE;
+    host = vfp_host_new();
     pf = vfp_host_get_pf(host, op->journal->resize_pf, error);
     if (!pf || !vfp_pf_set_num_vfs(pf, op->journal->resize_count, error)) {
         g_prefix_error(error, "PF %s: ", op->journal->resize_pf);

@@ -84,27 +84,25 @@ static gboolean
 reconcile_ledger(Reconcile *run, GError **error)
 {
     g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
-    g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_WRITE, error) : NULL;
+    g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_EXCLUSIVE, error) : NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
-    GPtrArray *claims;
+    g_autoptr(GPtrArray) claims = NULL;
 
     if (!ledger)
         return FALSE;
-    claims = vfp_ledger_get_claims(ledger);
-    for (guint i = 0; i < claims->len;) {
+    claims = g_ptr_array_copy(vfp_ledger_get_claims(ledger), NULL, NULL);
+    for (guint i = 0; i < claims->len; i++) {
         VfpClaim *claim = g_ptr_array_index(claims, i);
 
-        if (!claim->pending && is_running(run, claim->uuid)) {
-            i++;
+        if (!claim->pending && is_running(run, claim->uuid))
             continue;
-        }
         report(run,
                "ledger: VF %s was claimed by domain '%s', which is not running: VF "
                "restored and released",
                claim->address, claim->domain);
         if (!run->dry_run)
             vfp_vf_state_restore(host, claim);
-        g_ptr_array_remove_index(claims, i);
+        vfp_ledger_release(ledger, claim->address);
     }
     for (guint i = 0; i < run->running->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(run->running, i);

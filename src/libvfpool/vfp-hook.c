@@ -1,6 +1,7 @@
-/* The hook steps. prepare holds the ledger lock from the first check to the last change, so
- * concurrent starts are serialized; claims are written ahead (pending) with the VF's saved
- * state before anything on the VF changes, so a killed hook leaves what the next one can undo. */
+/* The hook steps. prepare locks the VFs it takes (and their PFs, exclusively where it creates
+ * VFs) from the first check to the last change, so concurrent starts of other VFs run in
+ * parallel; claims are written ahead (pending) with the VF's saved state before anything on
+ * the VF changes, so a killed hook leaves what the next one can undo. */
 #include "config.h"
 
 #include <errno.h>
@@ -141,6 +142,35 @@ create_vfs(const VfpDomain *domain, GHashTable *create, GError **error)
     return TRUE;
 }
 
+/* Locks the PFs of DOMAIN's reservations, exclusively those whose VF count must grow, then the
+ * VFs (see vfp_ledger_lock_pf). What names no PF is left for the checks to refuse. */
+static gboolean
+lock_for_prepare(const VfpDomain *domain, VfpLedger *ledger, GError **error)
+{
+    g_autoptr(VfpHost) before = vfp_host_new();
+    g_autoptr(GTree) pfs = g_tree_new((GCompareFunc)strcmp);
+    g_autoptr(GPtrArray) vfs = g_ptr_array_new();
+
+    for (guint i = 0; i < domain->reservations->len; i++) {
+        const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
+        VfpPf *pf = reservation->pf ? vfp_host_get_pf(before, reservation->pf, NULL) : NULL;
+
+        g_ptr_array_add(vfs, reservation->address);
+        if (pf && (reservation->index >= pf->num_vfs ||
+                   !g_tree_lookup_extended(pfs, pf->address, NULL, NULL)))
+            g_tree_insert(pfs, pf->address,
+                          GINT_TO_POINTER(reservation->index >= pf->num_vfs
+                                              ? VFP_LOCK_EXCLUSIVE
+                                              : VFP_LOCK_SHARED_WRITER));
+    }
+    for (GTreeNode *node = g_tree_node_first(pfs); node; node = g_tree_node_next(node)) {
+        if (!vfp_ledger_lock_pf(ledger, g_tree_node_key(node),
+                                GPOINTER_TO_INT(g_tree_node_value(node)), error))
+            return FALSE;
+    }
+    return vfp_ledger_lock_vfs(ledger, vfs, error);
+}
+
 static gboolean
 hook_prepare(const VfpDomain *domain, GError **error)
 {
@@ -148,13 +178,18 @@ hook_prepare(const VfpDomain *domain, GError **error)
     g_autoptr(GHashTable) create = g_hash_table_new(NULL, NULL);
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
-    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(VfpHost) host = NULL;
 
     g_array_set_clear_func(vfs, (GDestroyNotify)vfp_take_clear);
     if (!check_resolved(domain, vfs, error))
         return FALSE;
     if (!(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error)))
         return FALSE;
+    if (!lock_for_prepare(domain, ledger, error)) {
+        g_prefix_error(error, "domain '%s': ", domain->name);
+        return FALSE;
+    }
+    host = vfp_host_new(); /* read under the locks */
     vfp_vf_state_sweep_pending(ledger, host);
     if (!validate_reservations(domain, pools, host, ledger, vfs, create, error) ||
         !create_vfs(domain, create, error)) {
@@ -172,29 +207,28 @@ hook_release(const VfpDomain *domain, GError **error)
 {
     g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
     g_autoptr(VfpHost) host = vfp_host_new();
-    GPtrArray *claims;
+    g_autoptr(GPtrArray) claims = NULL;
 
     if (!ledger)
         return FALSE;
+    claims = vfp_ledger_get_domain_claims(ledger, vfp_domain_key(domain));
     vfp_vf_state_sweep_pending(ledger, host);
-    claims = vfp_ledger_get_claims(ledger);
-    for (guint i = 0; i < claims->len;) {
+    for (guint i = 0; i < claims->len; i++) {
         VfpClaim *claim = g_ptr_array_index(claims, i);
 
-        if (g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
-            i++;
-            continue;
-        }
+        if (vfp_ledger_lookup(ledger, claim->address) != claim)
+            continue; /* an unfinished claim, undone by the sweep */
         vfp_vf_state_restore(host, claim);
         vfp_log_event(VFP_EVENT_VF_RELEASED, G_LOG_LEVEL_MESSAGE,
                       &(VfpLogFields){domain->name, claim->pool, claim->address, "release"},
                       "domain '%s': step release: gave back VF %s (pool %s)", domain->name,
                       claim->address, claim->pool);
-        g_ptr_array_remove_index(claims, i);
+        vfp_ledger_release(ledger, claim->address);
     }
     if (!vfp_ledger_commit(ledger, error))
         return FALSE;
-    vfp_state_unmark_domain(vfp_domain_key(domain)); /* also one a killed hook left behind */
+    /* Also what a hook killed between the entry and the claim left behind. */
+    vfp_state_unmark_domain(vfp_domain_key(domain), NULL);
     return TRUE;
 }
 

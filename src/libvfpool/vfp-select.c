@@ -119,23 +119,24 @@ reserved_by_other(Selection *selection, const char *address)
 char *
 vfp_select_pf_resize_blocker(VfpLedger *ledger, const VfpPool *pool, VfpPf *pf)
 {
-    GPtrArray *claims = ledger ? vfp_ledger_get_claims(ledger) : NULL;
     g_autoptr(GError) local = NULL;
-    GPtrArray *vfs;
+    GPtrArray *vfs = vfp_pf_get_vfs(pf, &local);
 
-    for (guint i = 0; claims && i < claims->len; i++) {
-        const VfpClaim *claim = g_ptr_array_index(claims, i);
-
-        if (g_strcmp0(claim->pf, pf->address) == 0)
-            return g_strdup_printf("PF %s has VF %s held by running domain '%s', and VFs can "
-                                   "only be created while none is in use",
-                                   pf->address, claim->address, claim->domain);
-    }
-    vfs = vfp_pf_get_vfs(pf, &local);
     if (!vfs)
         return g_strdup_printf("the VFs of PF %s cannot be checked (%s), and VFs can only be "
                                "created while none is in use",
                                pf->address, local->message);
+    /* Claims are looked up by VF, not read all: every VF the PF can have, existing or not
+     * (a claim outliving its VF still stands for a running domain). */
+    for (guint i = 0; ledger && i < MAX(pf->total_vfs, pf->num_vfs); i++) {
+        g_autofree char *address = vfp_pf_predict_vf_address(pf, i);
+        const VfpClaim *claim = address ? vfp_ledger_lookup(ledger, address) : NULL;
+
+        if (claim)
+            return g_strdup_printf("PF %s has VF %s held by running domain '%s', and VFs can "
+                                   "only be created while none is in use",
+                                   pf->address, claim->address, claim->domain);
+    }
     for (guint i = 0; i < vfs->len; i++) {
         const VfpVf *vf = g_ptr_array_index(vfs, i);
         g_autofree char *why = NULL;

@@ -4,6 +4,6 @@
 
 #define VFP_STATE_DIR_DEFAULT RUNSTATEDIR "/vfpool"
 #define VFP_STATE_DIR_ENV "VFPOOL_STATE_DIR"
-/* One empty file per domain that holds VFs, named by its UUID: release must find such a
- * domain whatever its XML still says. */
+/* One directory per domain that holds VFs, named by its UUID, with an empty file per VF it
+ * holds: release must find such a domain whatever its XML still says. */
 #define VFP_STATE_DOMAINS "domains"

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +108,52 @@ vfp_state_dir_ensure(GError **error)
     return open_dir(vfp_state_dir(), TRUE, error);
 }
 
+/* Creates and checks the directory holding PATH: the state directory or one below it. */
+static gboolean
+ensure_parent(const char *path, GError **error)
+{
+    g_autofree char *parent = g_path_get_dirname(path);
+
+    if (!vfp_state_dir_ensure(error))
+        return FALSE;
+    return strcmp(parent, vfp_state_dir()) == 0 || open_dir(parent, TRUE, error);
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in the state directory's subdirectory DIR, sorted; empty when it does not exist.
+ * The caller picks its own (a temporary file being written may be there too). */
+GPtrArray *
+vfp_state_list(const char *dir, GError **error)
+{
+    g_autofree char *path = vfp_state_path(dir);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) listing = NULL;
+    const char *name;
+
+    if (!open_dir(vfp_state_dir(), FALSE, &local) || !open_dir(path, FALSE, &local)) {
+        if (!local)
+            return g_steal_pointer(&names);
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    listing = g_dir_open(path, 0, &local);
+    if (!listing) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot list %s: %s", path, local->message);
+        return NULL;
+    }
+    while ((name = g_dir_read_name(listing))) {
+        g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_sort(names, compare_names);
+    return g_steal_pointer(&names);
+}
+
 /* Opens NAME in the state directory without following a symlink, and checks it. -1 with
  * ERROR unset: it does not exist (and FLAGS does not create it). */
 static int
@@ -139,10 +186,13 @@ vfp_state_read(const char *name, char **contents, gsize *length, gboolean *found
     g_autoptr(GError) local = NULL;
     int fd = -1;
 
+    g_autofree char *parent = g_path_get_dirname(path);
+
     *found = FALSE;
     *contents = NULL;
     *length = 0;
-    if (open_dir(vfp_state_dir(), FALSE, &local))
+    if (open_dir(vfp_state_dir(), FALSE, &local) &&
+        (strcmp(parent, vfp_state_dir()) == 0 || open_dir(parent, FALSE, &local)))
         fd = open_state_file(path, O_RDONLY, &local);
     if (fd < 0) {
         if (!local)
@@ -193,7 +243,7 @@ vfp_state_write(const char *name, const char *contents, gsize length, GError **e
     g_autofree char *path = vfp_state_path(name);
     g_autoptr(GError) local = NULL;
 
-    if (!vfp_state_dir_ensure(error))
+    if (!ensure_parent(path, error))
         return FALSE;
     if (!g_file_set_contents_full(path, contents, length,
                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
@@ -202,7 +252,11 @@ vfp_state_write(const char *name, const char *contents, gsize length, GError **e
                     local->message);
         return FALSE;
     }
-    fsync_dir(vfp_state_dir());
+    {
+        g_autofree char *parent = g_path_get_dirname(path);
+
+        fsync_dir(parent);
+    }
     return TRUE;
 }
 
@@ -221,25 +275,30 @@ vfp_state_remove(const char *name, GError **error)
 
 /* ---- per-domain entries -------------------------------------------------------------------- */
 
+/* Only UUIDs name entries: the hook front looks them up by the <uuid> libvirt gives it. An
+ * entry is a directory holding one empty file per VF the domain holds, so release finds that
+ * domain's claims without reading anyone else's. */
 static char *
-domain_entry(const char *uuid)
+domain_entry(const char *uuid, const char *address)
 {
-    return g_build_filename(vfp_state_dir(), VFP_STATE_DOMAINS, uuid, NULL);
+    return g_build_filename(vfp_state_dir(), VFP_STATE_DOMAINS, uuid, address, NULL);
 }
 
-/* Only UUIDs name entries: the hook front looks them up by the <uuid> libvirt gives it. */
 gboolean
-vfp_state_mark_domain(const char *uuid, GError **error)
+vfp_state_mark_domain(const char *uuid, const char *address, GError **error)
 {
-    g_autofree char *dir = g_build_filename(vfp_state_dir(), VFP_STATE_DOMAINS, NULL);
-    g_autofree char *path = NULL;
+    g_autofree char *dir = domain_entry(uuid, NULL);
+    g_autofree char *path = domain_entry(uuid, address);
+    struct stat st;
     int fd;
 
     if (!uuid || !g_uuid_string_is_valid(uuid))
         return TRUE;
-    if (!vfp_state_dir_ensure(error) || !open_dir(dir, TRUE, error))
+    /* An older vfpool made the entry an empty file. */
+    if (lstat(dir, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(dir);
+    if (!ensure_parent(path, error))
         return FALSE;
-    path = domain_entry(uuid);
     fd = open_state_file(path, O_WRONLY | O_CREAT, error);
     if (fd < 0)
         return FALSE;
@@ -247,16 +306,50 @@ vfp_state_mark_domain(const char *uuid, GError **error)
     return TRUE;
 }
 
+/* Removes ADDRESS from the domain's entry, or with ADDRESS NULL every one; the entry goes with
+ * its last VF. */
 void
-vfp_state_unmark_domain(const char *uuid)
+vfp_state_unmark_domain(const char *uuid, const char *address)
 {
-    g_autofree char *path = NULL;
+    g_autofree char *dir = NULL;
 
     if (!uuid || !g_uuid_string_is_valid(uuid))
         return;
-    path = domain_entry(uuid);
-    if (unlink(path) < 0 && errno != ENOENT)
-        g_warning("cannot remove %s: %s", path, g_strerror(errno));
+    dir = domain_entry(uuid, NULL);
+    if (address) {
+        g_autofree char *path = domain_entry(uuid, address);
+
+        if (unlink(path) < 0 && errno != ENOENT)
+            g_warning("cannot remove %s: %s", path, g_strerror(errno));
+    } else {
+        g_autoptr(GPtrArray) names = vfp_state_list_domain(uuid);
+
+        for (guint i = 0; i < names->len; i++)
+            vfp_state_unmark_domain(uuid, g_ptr_array_index(names, i));
+        if (unlink(dir) == 0)
+            return; /* an older vfpool's entry */
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != ENOTDIR)
+        g_warning("cannot remove %s: %s", dir, g_strerror(errno));
+}
+
+/* The VFs (addresses) the domain's entry names; empty if it has none. */
+GPtrArray *
+vfp_state_list_domain(const char *uuid)
+{
+    g_autofree char *dir = NULL;
+    g_autoptr(GError) error = NULL;
+    GPtrArray *names;
+
+    if (!uuid || !g_uuid_string_is_valid(uuid))
+        return g_ptr_array_new_with_free_func(g_free);
+    dir = g_build_filename(VFP_STATE_DOMAINS, uuid, NULL);
+    names = vfp_state_list(dir, &error);
+    if (!names) {
+        g_warning("%s", error->message);
+        return g_ptr_array_new_with_free_func(g_free);
+    }
+    return names;
 }
 
 /* ---- locks --------------------------------------------------------------------------------- */
@@ -281,18 +374,23 @@ vfp_state_lock(const char *name, VfpLockMode mode, GError **error)
     g_autofree char *path = vfp_state_path(name);
     g_autoptr(VfpLock) lock = g_new(VfpLock, 1);
     g_autoptr(GError) local = NULL;
-    gboolean exclusive = mode == VFP_LOCK_EXCLUSIVE;
+    gboolean creates = mode != VFP_LOCK_SHARED;
+    int operation = mode == VFP_LOCK_SHARED || mode == VFP_LOCK_SHARED_WRITER ? LOCK_SH : LOCK_EX;
 
+    if (mode == VFP_LOCK_TRY)
+        operation |= LOCK_NB;
     lock->fd = -1;
-    if (open_dir(vfp_state_dir(), exclusive, &local))
-        lock->fd = open_state_file(path, exclusive ? O_RDWR | O_CREAT : O_RDONLY, &local);
+    if (creates ? ensure_parent(path, &local) : open_dir(vfp_state_dir(), FALSE, &local))
+        lock->fd = open_state_file(path, creates ? O_RDWR | O_CREAT : O_RDONLY, &local);
     if (lock->fd < 0) {
         if (!local)
             return g_steal_pointer(&lock);
         g_propagate_error(error, g_steal_pointer(&local));
         return NULL;
     }
-    while (flock(lock->fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+    while (flock(lock->fd, operation) < 0) {
+        if (errno == EWOULDBLOCK && mode == VFP_LOCK_TRY)
+            return NULL; /* held by a live process */
         if (errno != EINTR) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "cannot lock %s: %s", path,
                         g_strerror(errno));

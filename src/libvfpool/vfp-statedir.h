@@ -19,12 +19,17 @@ gboolean vfp_state_read(const char *name, char **contents, gsize *length, gboole
 gboolean vfp_state_write(const char *name, const char *contents, gsize length, GError **error);
 gboolean vfp_state_remove(const char *name, GError **error);
 
-gboolean vfp_state_mark_domain(const char *uuid, GError **error);
-void vfp_state_unmark_domain(const char *uuid);
+GPtrArray *vfp_state_list(const char *dir, GError **error);
+
+gboolean vfp_state_mark_domain(const char *uuid, const char *address, GError **error);
+void vfp_state_unmark_domain(const char *uuid, const char *address);
+GPtrArray *vfp_state_list_domain(const char *uuid);
 
 typedef enum {
-    VFP_LOCK_SHARED,    /* readers; a lock file nobody created yet means nobody to lock out */
-    VFP_LOCK_EXCLUSIVE, /* writers; creates the directory and the lock file */
+    VFP_LOCK_SHARED,        /* readers; a lock file nobody created yet: nobody to lock out */
+    VFP_LOCK_SHARED_WRITER, /* writers that exclude only exclusive holders; creates the file */
+    VFP_LOCK_EXCLUSIVE,     /* writers; creates the directory and the lock file */
+    VFP_LOCK_TRY,           /* exclusive if nobody holds it: NULL without an error otherwise */
 } VfpLockMode;
 
 typedef struct _VfpLock VfpLock;

@@ -286,6 +286,38 @@ finish(const VfpDomain *domain, VfpTake *take, const char *step)
                   take->claim->address, take->pool->name, take->request->alias);
 }
 
+static int
+compare_addresses(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+/* Locks the PFs of TAKES, then their VFs, all before the first claim (see vfp_ledger_lock_pf);
+ * what the caller locked already stays as it is. */
+static gboolean
+lock_takes(const VfpDomain *domain, VfpLedger *ledger, GArray *takes, GError **error)
+{
+    g_autoptr(GPtrArray) pfs = g_ptr_array_new();
+    g_autoptr(GPtrArray) vfs = g_ptr_array_new();
+
+    for (guint i = 0; i < takes->len; i++) {
+        VfpTake *take = &g_array_index(takes, VfpTake, i);
+
+        g_ptr_array_add(pfs, take->pf->address);
+        g_ptr_array_add(vfs, take->reservation->address);
+    }
+    g_ptr_array_sort(pfs, compare_addresses);
+    for (guint i = 0; i < pfs->len; i++) {
+        if (!vfp_ledger_lock_pf(ledger, g_ptr_array_index(pfs, i), VFP_LOCK_SHARED_WRITER, error))
+            goto fail;
+    }
+    if (vfp_ledger_lock_vfs(ledger, vfs, error))
+        return TRUE;
+fail:
+    g_prefix_error(error, "domain '%s': ", domain->name);
+    return FALSE;
+}
+
 /* Takes every VF of TAKES for DOMAIN at lifecycle STEP: all claims are written ahead and
  * committed before any VF changes, then each VF is configured, then the claims are final.
  * On failure every claim of TAKES is undone and ERROR says why. */
@@ -293,7 +325,7 @@ gboolean
 vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
              const char *step, GError **error)
 {
-    if (!check_distinct(domain, takes, error))
+    if (!check_distinct(domain, takes, error) || !lock_takes(domain, ledger, takes, error))
         return FALSE;
     for (guint i = 0; i < takes->len; i++) {
         if (!write_claim(domain, host, ledger, &g_array_index(takes, VfpTake, i), step, error))

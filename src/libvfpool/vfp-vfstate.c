@@ -46,29 +46,25 @@ vfp_vf_state_restore(VfpHost *host, const VfpClaim *claim)
     }
 }
 
-/* prepare holds the lock until its claims are final, so a pending claim seen by anyone else
- * holding the lock was left by a hook that died: undo it. */
+/* Undoes the claims written ahead by processes that died before finishing them. */
 gboolean
 vfp_vf_state_sweep_pending(VfpLedger *ledger, VfpHost *host)
 {
-    GPtrArray *claims = vfp_ledger_get_claims(ledger);
-    gboolean changed = FALSE;
+    g_autoptr(GPtrArray) abandoned = vfp_ledger_get_abandoned(ledger);
+    g_autoptr(GError) error = NULL;
 
-    for (guint i = 0; i < claims->len;) {
-        VfpClaim *claim = g_ptr_array_index(claims, i);
+    for (guint i = 0; i < abandoned->len; i++) {
+        VfpClaim *claim = g_ptr_array_index(abandoned, i);
 
-        if (!claim->pending) {
-            i++;
-            continue;
-        }
         g_message("domain '%s': undoing the unfinished claim of VF %s left by hook pid "
                   "%" G_GINT64_FORMAT,
                   claim->domain, claim->address, claim->pid);
         vfp_vf_state_restore(host, claim);
-        g_ptr_array_remove_index(claims, i);
-        changed = TRUE;
+        vfp_ledger_release(ledger, claim->address);
     }
-    return changed;
+    if (abandoned->len && !vfp_ledger_commit(ledger, &error))
+        g_warning("%s", error->message);
+    return abandoned->len > 0;
 }
 
 /* Which settings to apply, and whether each came from the request (a refusal fails the start)
@@ -142,8 +138,15 @@ guint
 vfp_vf_state_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDomain *domain,
                    const char *step)
 {
+    g_autoptr(GPtrArray) addresses = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
     guint adopted = 0;
 
+    for (guint i = 0; i < domain->reservations->len; i++)
+        g_ptr_array_add(addresses,
+                        ((VfpReservation *)g_ptr_array_index(domain->reservations, i))->address);
+    if (!vfp_ledger_lock_vfs(ledger, addresses, &error))
+        g_warning("domain '%s': step %s: %s", domain->name, step, error->message);
     for (guint i = 0; i < domain->reservations->len; i++) {
         const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
         const VfpClaim *existing = vfp_ledger_lookup(ledger, reservation->address);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vfp-error.h"
+#include "vfp-ledger-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-metrics.h"
 #include "vfp-operation.h"
@@ -516,6 +517,7 @@ main(int argc, char **argv)
 
     setlocale(LC_ALL, "");
     g_log_set_writer_func(log_writer, NULL, NULL);
+    vfp_ledger_set_old_reader(vfp_ledger_json_read);
     if (argc < 2)
         return usage_error("no command given");
     if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h") ||

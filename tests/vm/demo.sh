@@ -72,9 +72,9 @@ in_qemu="ps -o args= -C qemu-system-x86_64 | grep -o '\"driver\":\"vfio-pci\",\"
 show "The VF in the running domain, and in QEMU" \
     "virsh dumpxml guest1 | sed -n '/<interface/,/<\/interface>/p'; $in_qemu"
 show "MAC, VLAN, spoof check and trust on the PF" "ip link show $pf_net"
-show "Who holds what" "vfpool status; cat /run/vfpool/ledger.json"
+show "Who holds what" "vfpool status; head -n 30 /run/vfpool/claims/*"
 vf_driver="echo driver: \$(basename \$(readlink /sys/bus/pci/devices/$vf/driver) 2>/dev/null)"
 destroy="virsh destroy guest1 && ip link show $pf_net | grep -A0 'vf 0'"
-show "Stop it: the VF goes back as it was" "$destroy; $vf_driver; cat /run/vfpool/ledger.json"
+show "Stop it: the VF goes back as it was" "$destroy; $vf_driver; ls /run/vfpool/claims"
 show "Pools after" "vfpool pools"
 kill %1 2>/dev/null

@@ -15,7 +15,7 @@ bin=/opt/vfpool-e2e # private copies of the programs
 vfpool=$bin/vfpool
 work=/run/vfpool-e2e # domain XML, command outputs
 ns=http://vfpool.org/xmlns/libvirt/domain/1.0
-ledger=/run/vfpool/ledger.json
+ledger=/run/vfpool/claims # one record per claimed VF
 journal=/run/vfpool/operation.json
 igb_pf=       # sysfs path of the igb PF
 igb_pf_addr=  # its PCI address
@@ -308,13 +308,12 @@ destroy_all() { local d r=0; for d; do V destroy "$d" >/dev/null || r=1; done; r
 
 # ---- the ledger ----------------------------------------------------------------------------
 claims() { # "ADDRESS DOMAIN STEP" per claim
-    [ -s "$ledger" ] || return 0
-    if command -v jq >/dev/null; then
-        jq -r '.claims[] | "\(.address) \(.domain) \(.step)"' "$ledger"
-    else
-        awk -F'"' '/"address" :/ { a = $4 } /"domain" :/ { d = $4 }
-            /"step" :/ { print a, d, $4 }' "$ledger"
-    fi
+    local record
+    for record in "$ledger"/*; do
+        [ -f "$record" ] || continue
+        awk -F= '/^address=/ { a = $2 } /^domain=/ { d = $2 } /^step=/ { s = $2 }
+            END { print a, d, s }' "$record"
+    done
 }
 claim_count() { claims | grep -c . ; }
 ledger_empty() { [ "$(claim_count)" = 0 ]; }
@@ -332,7 +331,7 @@ dump_state() { # NAME: what a failed scenario left, in $results/state-NAME.txt
     {
         echo "### state after $1 (at $(elapsed)s)"
         echo "--- virsh list --all"; V list --all 2>&1
-        echo "--- $ledger"; cat "$ledger" 2>&1
+        echo "--- $ledger"; head -n 50 "$ledger"/* 2>&1
         echo "--- ip link show $igb_net"; ip link show "$igb_net" 2>&1
         echo "--- sriov_numvfs igb $(cat "$igb_pf/sriov_numvfs" 2>/dev/null)" \
             "nvme $(cat "$nvme_pf/sriov_numvfs" 2>/dev/null)"
@@ -374,7 +373,7 @@ finish() {
         cp /var/log/messages "$results/logs/hook-syslog.log" 2>/dev/null
         cp /var/log/vfpoold.log /var/log/libvirt/libvirtd.log "$results/logs/" 2>/dev/null
         cp -r /var/log/libvirt/qemu "$results/logs/qemu" 2>/dev/null
-        cp "$ledger" "$results/logs/" 2>/dev/null
+        cp -r "$ledger" "$results/logs/" 2>/dev/null
         echo "  logs kept in $results"
     fi
     echo "$pass passed, $fail failed"

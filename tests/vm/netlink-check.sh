@@ -14,10 +14,10 @@ if ! mountpoint -q /run/vmctl 2>/dev/null; then
     # rebuilt by someone else while the VM boots.
     out=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-netlink-check.XXXXXX") || exit 2
     # shellcheck disable=SC2046 # pkg-config prints several words on purpose
-    gcc -g -O0 -Wall -Wextra -Wno-unused-parameter -I"$top/src" -I"$build" \
-        "$here/netlink-check.c" "$build/src/.libs/libvfpool.a" \
-        $(pkg-config --cflags --libs glib-2.0 gio-2.0 libxml-2.0 libpci libnl-route-3.0 \
-            json-glib-1.0) -o "$out/netlink-check" || exit 2
+    gcc -g -O0 -Wall -Wextra -Wno-unused-parameter -I"$top/src/libvfpool" -I"$build" \
+        "$here/netlink-check.c" "$build/src/libvfpool/.libs/libvfpool.a" \
+        $(pkg-config --cflags --libs glib-2.0 libxml-2.0 libnl-route-3.0) \
+        -o "$out/netlink-check" || exit 2
     echo "netlink-check: binary and console log in $out" >&2
     exec "$here/run" --log "$out/console.log" --timeout 600 "$0" --guest "$out/netlink-check"
 fi

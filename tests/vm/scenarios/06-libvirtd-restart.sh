@@ -35,7 +35,7 @@ check "virsh start r1 again" V start r1
 ar=$(live_source r1 ua-vfpool-net0)
 ir=$(vf_index "$igb_pf" "$ar")
 ir=${ir:-0}
-rm -f "$ledger"
+rm -rf /run/vfpool/claims /run/vfpool/domains
 info "ledger deleted while r1 runs on $ar"
 ts=$(now)
 check "libvirtd killed and started again" restart_libvirtd
