@@ -3,7 +3,8 @@
 #  1. the hook on a ~6 KB domain without vfpool metadata against /bin/true (goal <= 1.5x);
 #  2. prepare + release of one VF on pools of 8, 64, 512 and 4096 VFs (goal: no worse than
 #     linear growth, under 20 ms at 4096), on fake sysfs with the fake netlink;
-#  3. 64 domains starting at once on a 32-VF pool: wall time, and no VF handed out twice.
+#  3. 64 domains starting at once on a 32-VF pool: wall time, and no VF handed out twice (as
+#     'vfpool status' shows the held VFs: nothing here reads the ledger's files).
 set -eu
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${abs_top_builddir:-$srcdir/_build/default}
@@ -105,7 +106,10 @@ done
 wait
 end=$(date +%s%N)
 won=$(cat "$tmp"/c*.rc | grep -c '^0$' || true)
-distinct=$(grep '"address"' "$tmp/statec/ledger.json" | sort -u | wc -l)
-held=$(grep -c '"address"' "$tmp/statec/ledger.json")
+# The held VFs as vfpool shows them, whatever the ledger's format: one line per VF, so a VF
+# handed out twice makes fewer held VFs than successful prepares.
+held=$(LIBVIRT_DEFAULT_URI=test:///default "$builddir/vfpool" status 2>/dev/null |
+    grep -c "held by running domain" || true)
+[ "$held" = "$won" ] && twice="no VF handed out twice" || twice="A VF WAS HANDED OUT TWICE"
 echo "64 concurrent prepares on a 32-VF pool: $((($end - $start) / 1000000)) ms wall," \
-    "$won succeeded, $held claims, $distinct distinct VFs"
+    "$won succeeded, $held VFs held (vfpool status): $twice"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The installed hook's cost against /bin/true, interleaved in one run (these machines are
+# noisy): libvirt runs vfpool-hook (the front) at every step of every domain; for a pooled
+# domain it execs the real vfpool-hook-worker. Measured, each fed its domain XML on stdin:
+#  - /bin/true;
+#  - the front on a domain without vfpool metadata (goal <= 1.1x /bin/true);
+#  - prepare + release of one VF through the front and the real worker (goal <= 6x one
+#    /bin/true run); and the worker doing nothing (a step it ignores), which is what loading
+#    the worker and its libraries costs.
+# The host is a fake sysfs with an NVMe-like PF of 64 VFs and no netdev: no netlink call is
+# needed, so the real worker runs unchanged; the state directory is on tmpfs, like /run.
+set -eu
+srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${abs_top_builddir:-$srcdir/_build/default}
+. "$srcdir/tests/fakesys.sh"
+spawn=$builddir/bench/spawn-time
+hook=$builddir/vfpool-hook
+worker=$builddir/vfpool-hook-worker
+rounds=${BENCH_ROUNDS:-300}
+tmpbase=/dev/shm
+[ -w "$tmpbase" ] || tmpbase=${TMPDIR:-/tmp}
+tmp=$(mktemp -d "$tmpbase/vfpool-bench-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+pf=0000:5e:00.0
+fakesys_init "$tmp/root"
+fakesys_pf "$tmp/root" $pf 0x1b36 0x0010 0x010802 0 nvme 40 64 64 1 1 0010 -
+mkdir -p "$tmp/conf/pools.d"
+echo "<pool name='nvme'><pf address='$pf'/></pool>" >"$tmp/conf/pools.d/nvme.xml"
+addr=$(fakesys_vf_address $pf 1 1 63)
+bus=${addr#0000:} slot=${bus#*:} bus=${bus%%:*} fn=${slot#*.} slot=${slot%.*}
+source="<source><address domain='0x0000' bus='0x$bus' slot='0x$slot' function='0x$fn'/></source>"
+head="<domain type='kvm'><name>bench</name><uuid>5a3e9d7c-0000-4000-8000-000000000003</uuid>"
+cat >"$tmp/pooled.xml" <<XML
+$head
+<metadata><v:vfpool xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'>
+<v:vf alias='ua-vf0' pool='nvme'/>
+<v:reservation alias='ua-vf0' address='$addr' pf='$pf' index='63'/>
+</v:vfpool></metadata>
+<devices><hostdev mode='subsystem' type='pci' managed='yes'>$source
+<alias name='ua-vf0'/></hostdev></devices></domain>
+XML
+cat >"$tmp/plain.xml" <<XML
+$head
+<devices><hostdev mode='subsystem' type='pci' managed='yes'>$source
+<alias name='hostdev0'/></hostdev></devices></domain>
+XML
+export VFPOOL_SYSFS_ROOT=$tmp/root VFPOOL_CONF_DIR=$tmp/conf VFPOOL_STATE_DIR=$tmp/state
+# One prepare first: it must succeed (spawn-time stops at a failing command).
+"$hook" bench prepare begin - <"$tmp/pooled.xml" >/dev/null
+"$hook" bench release end - <"$tmp/pooled.xml" >/dev/null
+
+# shellcheck disable=SC2046
+set -- $("$spawn" "$rounds" "$tmp/pooled.xml" -- "<$tmp/plain.xml" /bin/true \
+    -- "<$tmp/plain.xml" "$hook" bench prepare begin - \
+    -- "$hook" bench prepare begin - -- "$hook" bench release end - \
+    -- "$worker" bench started begin -)
+awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v n="$rounds" 'BEGIN {
+    printf "hook cost (median of %d, interleaved): /bin/true %.2f ms;", n, t / 1000
+    printf " front on a domain without vfpool metadata %.2f ms, x%.2f (goal <= 1.1)\n", f / 1000,
+        f / t
+    printf "  prepare+release of one VF (real worker, 64-VF pool without netdev): %.2f ms",
+        (p + r) / 1000
+    printf " (prepare %.2f, release %.2f), x%.2f of one /bin/true (goal <= 6)", p / 1000,
+        r / 1000, (p + r) / t
+    printf "; per step x%.2f\n", (p + r) / 2 / t
+    printf "  worker startup alone (a step it ignores) %.2f ms, x%.2f of /bin/true;", w / 1000,
+        w / t
+    printf " its two starts are %.0f%% of prepare+release\n", 200 * w / (p + r) }'
