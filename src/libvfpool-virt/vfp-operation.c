@@ -1,7 +1,9 @@
-/* The engine of operations on running domains (vfpool move, reassign, resize): a journal of
- * steps (unplug, plug) run in order, the guests that get a device paused around the plug and
- * resumed whatever happens, every failure undone by plugging the original devices back, the
- * persistent definitions brought in line, and the recovery of an operation whose process died.
+/* The engine of operations on running domains (vfpool move, reassign, resize, attach, detach):
+ * a journal of steps (unplug, plug) run in order, the guests that get a device paused around
+ * the plug and resumed whatever happens, every failure undone by plugging the original devices
+ * back, the persistent definitions brought in line, and the recovery of an operation whose
+ * process died. A device plugged on its own (attach) needs no pause: its guest has nothing
+ * to lose meanwhile; and a step may leave the persistent definition alone (--live only).
  *
  * With stock QEMU a VF leaves a running guest by PCIe hot-unplug, which the guest OS must
  * acknowledge, so unplugs run with the guest running; the guests that get a device are then
@@ -441,7 +443,7 @@ sync_definition(Operation *op, const char *name)
     for (guint i = 0; i < op->journal->steps->len; i++) {
         const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
-        if (g_str_equal(step->domain, name))
+        if (g_str_equal(step->domain, name) && !step->keep_definition)
             g_hash_table_add(aliases, step->alias);
     }
     g_hash_table_iter_init(&iter, aliases);
@@ -569,7 +571,7 @@ operation_run(Operation *op, GError **error)
         for (guint i = 0; !failure && i < op->journal->steps->len; i++) {
             const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
-            if (step->kind == VFP_STEP_PLUG && step->state == VFP_STEP_TODO)
+            if (step->kind == VFP_STEP_PLUG && step->state == VFP_STEP_TODO && !step->keep_running)
                 pause_domain(op, step->domain, &failure);
         }
         if (!failure && run_resize(op, &failure))
@@ -600,33 +602,46 @@ operation_run(Operation *op, GError **error)
 }
 
 /* A VF leaves a guest by hot-unplug, which the guest OS must acknowledge: a guest paused by
- * someone else never would, and its unplug would only time out. */
+ * someone else never would, and its unplug would only time out. A plug that does not pause
+ * the guest (attach) is refused too: whoever paused it meant it to stay as it is. */
+gboolean
+vfp_operation_check_running(virConnectPtr conn, const char *name, VfpStepKind kind, GError **error)
+{
+    g_autoptr(VirDomain) dom = virDomainLookupByName(conn, name);
+    int state, reason;
+
+    if (!dom || virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_PAUSED)
+        return TRUE;
+    g_set_error(
+        error, VFP_ERROR, VFP_ERROR_BUSY,
+        "domain '%s' is paused, and a VF %s; resume it ('virsh resume %s') and try again", name,
+        kind == VFP_STEP_UNPLUG ? "leaves a guest only when its running OS lets go of it"
+                                : "is hot-plugged only into a running guest, whose OS takes it",
+        name);
+    return FALSE;
+}
+
 static gboolean
 check_guests_run(virConnectPtr conn, const VfpJournal *journal, GError **error)
 {
     for (guint i = 0; i < journal->steps->len; i++) {
         const VfpStep *step = g_ptr_array_index(journal->steps, i);
-        g_autoptr(VirDomain) dom = NULL;
-        int state, reason;
 
-        if (step->kind != VFP_STEP_UNPLUG || step->in_place)
-            continue;
-        dom = virDomainLookupByName(conn, step->domain);
-        if (dom && virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                        "domain '%s' is paused, and a VF leaves a guest only when its running OS "
-                        "lets go of it; resume it ('virsh resume %s') and try again",
-                        step->domain, step->domain);
+        if (!step->in_place && (step->kind == VFP_STEP_UNPLUG || step->keep_running) &&
+            !vfp_operation_check_running(conn, step->domain, step->kind, error))
             return FALSE;
-        }
     }
     return TRUE;
 }
 
-/* Runs a planned journal; the caller holds the operation lock (vfp_operation_lock). */
+/* Runs a planned journal; the caller holds the operation lock (vfp_operation_lock). BEFORE,
+ * when not NULL, makes what changes ahead of the steps (attach --config: the persistent
+ * definition), once the guests were checked and the journal is on disk, so that a failure
+ * there changes nothing else and a crash after it is finished by reconcile. */
 gboolean
-vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
-                    VfpOperationReport *report, GError **error)
+vfp_operation_start_with(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                         VfpOperationBefore before, gpointer data, VfpOperationReport *report,
+                         GError **error)
 {
     g_autoptr(GHashTable) paused_at =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -634,7 +649,18 @@ vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
 
     if (!check_guests_run(conn, journal, error))
         return FALSE;
+    if (before && (!save(&op, error) || !before(data, error))) {
+        vfp_journal_remove(NULL);
+        return FALSE;
+    }
     return operation_run(&op, error);
+}
+
+gboolean
+vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                    VfpOperationReport *report, GError **error)
+{
+    return vfp_operation_start_with(conn, journal, config, NULL, NULL, report, error);
 }
 
 /* The operation lock, once no interrupted operation waits for reconcile; and vfpool.conf. */

@@ -112,6 +112,10 @@ journal_to_json(const VfpJournal *journal)
         vfp_json_add_string(builder, "metadata", step->metadata_xml);
         json_builder_set_member_name(builder, "in-place");
         json_builder_add_boolean_value(builder, step->in_place);
+        json_builder_set_member_name(builder, "keep-running");
+        json_builder_add_boolean_value(builder, step->keep_running);
+        json_builder_set_member_name(builder, "keep-definition");
+        json_builder_add_boolean_value(builder, step->keep_definition);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -149,13 +153,22 @@ lookup_name(const char *const *names, guint count, const char *name)
     return -1;
 }
 
+/* A member that journals written before it was added lack: missing means FALSE, what those
+ * vfpools did. */
+static gboolean
+get_optional_bool(JsonObject *object, const char *name, gboolean *value)
+{
+    *value = FALSE;
+    return !json_object_has_member(object, name) || vfp_json_get_bool(object, name, value);
+}
+
 /* One step, every member of the type the writer gives it; NULL when something is off. */
 static VfpStep *
 read_step(VfpJournal *journal, JsonNode *node)
 {
     const char *uuid, *address, *device, *metadata;
     const char *domain, *alias;
-    gboolean in_place;
+    gboolean in_place, keep_running, keep_definition;
     JsonObject *object;
     int kind, state;
     VfpStep *step;
@@ -173,11 +186,15 @@ read_step(VfpJournal *journal, JsonNode *node)
         !vfp_json_get_optional_string(object, "address", &address) ||
         !vfp_json_get_optional_string(object, "device", &device) ||
         !vfp_json_get_optional_string(object, "metadata", &metadata) ||
-        !vfp_json_get_bool(object, "in-place", &in_place))
+        !vfp_json_get_bool(object, "in-place", &in_place) ||
+        !get_optional_bool(object, "keep-running", &keep_running) ||
+        !get_optional_bool(object, "keep-definition", &keep_definition))
         return NULL;
     step = vfp_journal_add_step(journal, kind, domain, uuid, alias, address, device, metadata);
     step->state = state;
     step->in_place = in_place;
+    step->keep_running = keep_running;
+    step->keep_definition = keep_definition;
     return step;
 }
 

@@ -1,6 +1,6 @@
-/* The operation journal: the steps of a running vfpool move/reassign/resize and which are
- * done, in $VFPOOL_STATE_DIR/operation.json, so that an operation whose process died can be
- * finished by 'vfpool reconcile': devices plugged back, guests resumed, never left paused. */
+/* The operation journal: the steps of a running vfpool move/reassign/resize/attach/detach and
+ * which are done, in $VFPOOL_STATE_DIR/operation.json, so that an operation whose process died can
+ * be finished by 'vfpool reconcile': devices plugged back, guests resumed, never left paused. */
 #pragma once
 
 #include <glib.h>
@@ -22,10 +22,13 @@ typedef struct {
     char *domain;
     char *uuid;
     char *alias;
-    char *address;      /* the VF */
-    char *device_xml;   /* UNPLUG: the device as it was; PLUG: the device to plug */
-    char *metadata_xml; /* UNPLUG: the vfpool metadata as it was; PLUG: as it will be */
-    gboolean in_place;  /* through the QEMU's VFIO pause/resume commands, not hot-plug */
+    char *address;            /* the VF */
+    char *device_xml;         /* UNPLUG: the device as it was; PLUG: the device to plug */
+    char *metadata_xml;       /* UNPLUG: the vfpool metadata as it was; PLUG: as it will be */
+    gboolean in_place;        /* through the QEMU's VFIO pause/resume commands, not hot-plug */
+    gboolean keep_running;    /* PLUG: the guest is not paused around it (vfpool attach) */
+    gboolean keep_definition; /* the persistent definition is left as it is (attach, detach
+                               * without --config), instead of following the live domain */
 } VfpStep;
 
 typedef struct {
