@@ -158,6 +158,22 @@ sed "s/pool=\"net-a\"/pool=\"gone\"/" "$tmp/incoming.xml" >"$tmp/nopool.xml"
 step net-numa migrate begin "$tmp/nopool.xml"
 expect "migrate to a host without the pool is refused" 1 "pool 'gone', which is not defined"
 
+# --- migrate with a VFIO variant driver that migrates the device state (mlx5_vfio_pci): the
+# VF stays in the domain, so the destination gives it a VF of the same model
+sed 's/0000:d8:02.2/0000:99:02.2/; s/pf="0000:d8:00.0"/pf="0000:99:00.0"/
+     s/bus="0xd8" slot="0x02" function="0x2"/bus="0x99" slot="0x02" function="0x2"/' \
+    "$expected/multi.xml" >"$tmp/incoming-multi.xml"
+step multi migrate begin "$tmp/incoming-multi.xml"
+expect "migrate begin with a device-state VF" 0
+tap_check "the migrated XML has a local VF of the same model, its driver kept (managed='no')" \
+    diff -u "$expected/multi.xml" "$tmp/out"
+sed 's/device="0x101e"/device="0x1018"/' "$tmp/incoming-multi.xml" >"$tmp/other-model.xml"
+step multi migrate begin "$tmp/other-model.xml"
+why="pool 'mlx-range' has no free VF for vf 'ua-vfpool-acc0' (256 turned down: 240 range,"
+why="$why 16 device-model); move the domain to a host whose pool has VFs of its device's model"
+expect "migrate of device state onto another model is refused" 1 "$why"
+tap_check "migrate claims nothing" test "$(claims)" = 0
+
 # --- restore: nothing printed while the reservation holds; a new VF once it is taken
 step net-numa restore begin "$expected/net-numa.xml"
 expect "restore with a free reserved VF keeps the XML" 0

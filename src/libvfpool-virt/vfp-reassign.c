@@ -64,7 +64,9 @@ assignment_for(const VfpDomain *domain, const char *alias, const VfpReservation 
                            vf->pf,
                            vf->index,
                            device->network,
-                           device->managed};
+                           device->managed,
+                           vf->vendor_id,
+                           vf->device_id};
 }
 
 /* vfpool move ALIAS --from FROM --to TO: the device and its request leave FROM for TO, which

@@ -120,6 +120,14 @@ parse_request(VfpDomain *domain, xmlNode *node, GError **error)
     return TRUE;
 }
 
+static unsigned int
+hex_prop(xmlNode *node, const char *name)
+{
+    g_autofree char *text = vfp_xml_get_prop(node, name);
+
+    return text ? g_ascii_strtoull(text, NULL, 0) : 0;
+}
+
 static void
 parse_reservation(VfpDomain *domain, xmlNode *node)
 {
@@ -130,6 +138,8 @@ parse_reservation(VfpDomain *domain, xmlNode *node)
     reservation->address = vfp_xml_get_prop(node, "address");
     reservation->pf = vfp_xml_get_prop(node, "pf");
     reservation->index = g_ascii_strtoull(index, NULL, 10);
+    reservation->vendor_id = hex_prop(node, "vendor");
+    reservation->device_id = hex_prop(node, "device");
     g_ptr_array_add(domain->reservations, reservation);
 }
 
@@ -542,16 +552,22 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
     for (guint i = 0; i < count; i++) {
         const VfpAssignment *assignment = &assignments[i];
         VfpReservation *reservation = g_new0(VfpReservation, 1);
-        g_autofree char *snippet =
-            g_strdup_printf("<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'/>",
-                            prefix ? prefix : "", prefix ? ":" : "", assignment->request->alias,
-                            assignment->address, assignment->pf, assignment->index);
+        g_autofree char *model = assignment->vendor_id
+                                     ? g_strdup_printf(" vendor='0x%04x' device='0x%04x'",
+                                                       assignment->vendor_id, assignment->device_id)
+                                     : NULL;
+        g_autofree char *snippet = g_strdup_printf(
+            "<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'%s/>", prefix ? prefix : "",
+            prefix ? ":" : "", assignment->request->alias, assignment->address, assignment->pf,
+            assignment->index, model ? model : "");
 
         vfp_xml_insert_snippet(vfpool, NULL, snippet);
         reservation->alias = g_strdup(assignment->request->alias);
         reservation->address = g_strdup(assignment->address);
         reservation->pf = g_strdup(assignment->pf);
         reservation->index = assignment->index;
+        reservation->vendor_id = assignment->vendor_id;
+        reservation->device_id = assignment->device_id;
         g_ptr_array_add(domain->reservations, reservation);
     }
 }
@@ -561,14 +577,6 @@ vfp_device_info_clear(VfpDeviceInfo *info)
 {
     g_clear_pointer(&info->address, g_free);
     info->found = FALSE;
-}
-
-static unsigned int
-hex_prop(xmlNode *node, const char *name)
-{
-    g_autofree char *text = vfp_xml_get_prop(node, name);
-
-    return text ? g_ascii_strtoull(text, NULL, 0) : 0;
 }
 
 static char *
@@ -814,6 +822,8 @@ vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, G
         g_ptr_array_add(kept, (char *)other.address);
         g_ptr_array_add(kept, (char *)other.pf);
         other.index = reservation->index;
+        other.vendor_id = reservation->vendor_id;
+        other.device_id = reservation->device_id;
         g_array_append_val(assignments, other);
     }
     g_array_append_val(assignments, *assignment);

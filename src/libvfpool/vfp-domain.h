@@ -26,6 +26,8 @@ typedef struct {
     char *address;
     char *pf;
     guint index;
+    guint vendor_id; /* the VF's model, for pools that migrate the device state; 0: unknown */
+    guint device_id;
 } VfpReservation;
 
 /* What vfpoold or vfpool last had to say about a stopped domain, kept in its metadata so
@@ -61,6 +63,8 @@ typedef struct {
     guint index;
     gboolean network; /* <interface type='hostdev'> rather than <hostdev> */
     gboolean managed; /* libvirt binds vfio-pci itself */
+    guint vendor_id;  /* written into the reservation when not 0 (see VfpReservation) */
+    guint device_id;
 } VfpAssignment;
 
 /* The device a request maps to, as the domain XML has it. */

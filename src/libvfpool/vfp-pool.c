@@ -13,6 +13,15 @@
 static const char *const policy_names[] = {"pack", "spread"};
 static const char *const numa_names[] = {"preferred", "required", "ignore"};
 
+/* VFIO variant drivers in Linux that implement device state migration (VFIO_MIGRATION_STOP_COPY):
+ * a domain using them migrates with its VF, which libvirt allows once QEMU reports no blocker. */
+static const char *const migratable_drivers[] = {
+    "mlx5_vfio_pci",     /* NVIDIA/Mellanox ConnectX-7 and BlueField-3 VFs */
+    "hisi_acc_vfio_pci", /* HiSilicon accelerators */
+    "pds_vfio_pci",      /* AMD/Pensando DSC VFs */
+    NULL,
+};
+
 const char *
 vfp_policy_to_string(VfpPolicy policy)
 {
@@ -151,10 +160,13 @@ parse_pool(VfpPool *pool, xmlNode *root, GError **error)
             }
         } else if (vfp_xml_is_element(node, NULL, "driver")) {
             g_autofree char *take = vfp_xml_get_prop(node, "take-from-host");
+            g_autofree char *migratable = vfp_xml_get_prop(node, "migratable");
 
             g_free(pool->driver);
             pool->driver = vfp_xml_get_prop(node, "name");
             pool->take_from_host = g_strcmp0(take, "yes") == 0;
+            pool->migratable = migratable ? g_str_equal(migratable, "yes")
+                                          : g_strv_contains(migratable_drivers, pool->driver);
         } else if (vfp_xml_is_element(node, NULL, "select")) {
             g_autofree char *policy = vfp_xml_get_prop(node, "policy");
             g_autofree char *numa = vfp_xml_get_prop(node, "numa");

@@ -39,6 +39,7 @@ typedef struct {
     guint create;            /* create VFs on demand up to this count; 0: never */
     char *driver;            /* "vfio-pci" or a vfio variant driver */
     gboolean take_from_host; /* VFs without a netdev may be taken from their host driver */
+    gboolean migratable;     /* the driver migrates the device state: see vfp_pool_load_file */
     VfpPolicy policy;
     VfpNumaMode numa;
     VfpVfConfig net; /* defaults for network VFs */

@@ -19,6 +19,7 @@ static const char *const reject_reason_names[] = {
     [VFP_REJECT_TAKEN] = "taken",
     [VFP_REJECT_NOT_CREATABLE] = "not-creatable",
     [VFP_REJECT_UNREADABLE] = "unreadable",
+    [VFP_REJECT_MODEL] = "device-model",
 };
 
 const char *
@@ -57,6 +58,8 @@ typedef struct {
     gboolean exists;
     int numa_node;
     guint numa_rank; /* 0: local or locality not asked for */
+    guint vendor_id;
+    guint device_id;
 } Candidate;
 
 static void
@@ -209,6 +212,25 @@ add_rejection(GPtrArray *rejections, const Candidate *candidate, VfpRejectReason
     return rejection;
 }
 
+/* A domain whose VF's driver migrates the device state brings that state along (migrate,
+ * restore): only a VF of the same model can take it. */
+static char *
+model_mismatch(Selection *selection, const VfpPool *pool, const VfpRequest *request,
+               const Candidate *candidate)
+{
+    const VfpReservation *reservation =
+        vfp_domain_find_reservation(selection->domain, request->alias);
+
+    if (!pool->migratable || !reservation || !reservation->vendor_id ||
+        (reservation->vendor_id == candidate->vendor_id &&
+         reservation->device_id == candidate->device_id))
+        return NULL;
+    return g_strdup_printf("a %04x:%04x, and the device state of '%s' (driver %s) is for a "
+                           "%04x:%04x",
+                           candidate->vendor_id, candidate->device_id, request->alias, pool->driver,
+                           reservation->vendor_id, reservation->device_id);
+}
+
 /* Fills CANDIDATE for VF INDEX of PF and says whether it may be given to REQUEST; if not,
  * the reason goes to REJECTIONS. */
 static gboolean
@@ -238,10 +260,16 @@ check_candidate(Selection *selection, const VfpPool *pool, const VfpRequest *req
     } else {
         candidate->address = vfp_pf_predict_vf_address(pf, index);
     }
+    candidate->vendor_id = vf ? vf->vendor_id : pf->vendor_id;
+    candidate->device_id = vf ? vf->device_id : pf->vf_device_id;
 
     if (!vfp_pool_has_index(pool, index)) {
         add_rejection(rejections, candidate, VFP_REJECT_RANGE,
                       g_strdup_printf("VF index %u is outside the pool's range", index));
+        return FALSE;
+    }
+    if ((why = model_mismatch(selection, pool, request, candidate))) {
+        add_rejection(rejections, candidate, VFP_REJECT_MODEL, why);
         return FALSE;
     }
     if ((claim = claim_by_other(selection, candidate->address))) {
@@ -343,6 +371,8 @@ choice_new(Selection *selection, const VfpRequest *request, const VfpPool *pool,
     choice->numa_node = candidate->numa_node;
     choice->exists = candidate->exists;
     choice->network = candidate->pf->netdev != NULL;
+    choice->vendor_id = candidate->vendor_id;
+    choice->device_id = candidate->device_id;
     return choice;
 }
 
@@ -479,6 +509,11 @@ shortage_advice(GPtrArray *rejections)
     if (reserving)
         return g_strdup_printf("run 'vfpool release' on a stopped domain that reserves one (%s)",
                                reserving);
+    for (guint i = 0; i < rejections->len; i++) {
+        if (((VfpRejection *)g_ptr_array_index(rejections, i))->reason == VFP_REJECT_MODEL)
+            return g_strdup("move the domain to a host whose pool has VFs of its device's model, "
+                            "or detach the device before migrating");
+    }
     return g_strdup("create VFs or widen the pool");
 }
 
@@ -635,6 +670,10 @@ vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
         assignments[i].index = choice->index;
         assignments[i].network = choice->network;
         assignments[i].managed = vfp_pool_driver_is_managed(choice->pool);
+        if (choice->pool->migratable) {
+            assignments[i].vendor_id = choice->vendor_id;
+            assignments[i].device_id = choice->device_id;
+        }
     }
     return vfp_domain_apply(domain, assignments, choices->len, error);
 }

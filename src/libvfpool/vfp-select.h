@@ -21,6 +21,7 @@ typedef enum {
     VFP_REJECT_TAKEN,         /* already chosen for another request of this domain */
     VFP_REJECT_NOT_CREATABLE, /* does not exist and cannot be created now */
     VFP_REJECT_UNREADABLE,    /* sysfs could not be read */
+    VFP_REJECT_MODEL,         /* another model than the device state the domain brings */
 } VfpRejectReason;
 
 typedef struct {
@@ -40,9 +41,11 @@ typedef struct {
     char *pf;
     guint index;
     int numa_node;
-    gboolean exists;       /* FALSE: created on demand at start */
-    gboolean network;      /* the PF has a network device: <interface type='hostdev'> */
-    gboolean kept;         /* the domain's existing reservation still holds */
+    gboolean exists;  /* FALSE: created on demand at start */
+    gboolean network; /* the PF has a network device: <interface type='hostdev'> */
+    gboolean kept;    /* the domain's existing reservation still holds */
+    guint vendor_id;  /* the VF's model (for a VF yet to be created, the PF's VF ID) */
+    guint device_id;
     guint available;       /* acceptable candidates, the chosen one included */
     GPtrArray *rejections; /* VfpRejection * */
 } VfpChoice;
