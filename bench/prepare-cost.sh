@@ -6,7 +6,9 @@
 #  - the front on a domain without vfpool metadata (goal <= 1.1x /bin/true);
 #  - prepare + release of one VF through the front and the real worker (goal <= 6x one
 #    /bin/true run); and the worker doing nothing (a step it ignores), which is what loading
-#    the worker and its libraries costs.
+#    the worker and its libraries costs;
+#  - the same prepare + release with the worker linked as --enable-static-hook-worker links it
+#    (bench/vfpool-hook-worker-static), where the static libraries are installed.
 # The host is a fake sysfs with an NVMe-like PF of 64 VFs and no netdev: no netlink call is
 # needed, so the real worker runs unchanged; the state directory is on tmpfs, like /run.
 set -eu
@@ -50,12 +52,28 @@ export VFPOOL_SYSFS_ROOT=$tmp/root VFPOOL_CONF_DIR=$tmp/conf VFPOOL_STATE_DIR=$t
 "$hook" bench prepare begin - <"$tmp/pooled.xml" >/dev/null
 "$hook" bench release end - <"$tmp/pooled.xml" >/dev/null
 
+# The same worker linked as --enable-static-hook-worker links it, when make built it: run
+# through a copy of the front next to it, as the installed hook would be.
+static=$builddir/bench/vfpool-hook-worker-static
+static_hook=""
+if [ -x "$static" ]; then
+    mkdir "$tmp/static"
+    cp "$hook" "$tmp/static/vfpool-hook"
+    ln -s "$static" "$tmp/static/vfpool-hook-worker"
+    static_hook=$tmp/static/vfpool-hook
+    "$static_hook" bench prepare begin - <"$tmp/pooled.xml" >/dev/null
+    "$static_hook" bench release end - <"$tmp/pooled.xml" >/dev/null
+fi
+
 # shellcheck disable=SC2046
 set -- $("$spawn" "$rounds" "$tmp/pooled.xml" -- "<$tmp/plain.xml" /bin/true \
     -- "<$tmp/plain.xml" "$hook" bench prepare begin - \
     -- "$hook" bench prepare begin - -- "$hook" bench release end - \
-    -- "$worker" bench started begin -)
-awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v n="$rounds" 'BEGIN {
+    -- "$worker" bench started begin - \
+    ${static_hook:+-- "$static_hook" bench prepare begin -} \
+    ${static_hook:+-- "$static_hook" bench release end -})
+awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v sp="${6:-}" -v sr="${7:-}" \
+    -v n="$rounds" 'BEGIN {
     printf "hook cost (median of %d, interleaved): /bin/true %.2f ms;", n, t / 1000
     printf " front on a domain without vfpool metadata %.2f ms, x%.2f (goal <= 1.1)\n", f / 1000,
         f / t
@@ -66,4 +84,9 @@ awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v n="$rounds" 'BEGIN {
     printf "; per step x%.2f\n", (p + r) / 2 / t
     printf "  worker startup alone (a step it ignores) %.2f ms, x%.2f of /bin/true;", w / 1000,
         w / t
-    printf " its two starts are %.0f%% of prepare+release\n", 200 * w / (p + r) }'
+    printf " its two starts are %.0f%% of prepare+release\n", 200 * w / (p + r)
+    if (sp != "") {
+        printf "  with --enable-static-hook-worker: prepare+release %.2f ms (prepare %.2f,",
+            (sp + sr) / 1000, sp / 1000
+        printf " release %.2f), x%.2f of one /bin/true (goal <= 6)\n", sr / 1000, (sp + sr) / t
+    } }'

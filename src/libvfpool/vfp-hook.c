@@ -18,6 +18,7 @@
 #include "vfp-pci-driver.h"
 #include "vfp-take.h"
 #include "vfp-vfstate.h"
+#include "vfp-xml.h"
 
 VfpHookStep
 vfp_hook_step_parse(const char *op, const char *subop)
@@ -201,9 +202,11 @@ hook_prepare(const VfpDomain *domain, GError **error)
 
 /* ---- the other steps ----------------------------------------------------------------------- */
 
-/* release end: never fails; what cannot be restored is logged. */
+/* release end: never fails; what cannot be restored is logged. The domain's claims are found
+ * by its UUID alone, whatever its XML says by then (even without vfpool metadata), so the
+ * XML is not checked against the schema: that would cost more than the release itself. */
 static gboolean
-hook_release(const VfpDomain *domain, GError **error)
+hook_release(const char *name, const char *uuid, GError **error)
 {
     g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
     g_autoptr(VfpHost) host = vfp_host_new();
@@ -211,7 +214,7 @@ hook_release(const VfpDomain *domain, GError **error)
 
     if (!ledger)
         return FALSE;
-    claims = vfp_ledger_get_domain_claims(ledger, vfp_domain_key(domain));
+    claims = vfp_ledger_get_domain_claims(ledger, uuid);
     vfp_vf_state_sweep_pending(ledger, host);
     for (guint i = 0; i < claims->len; i++) {
         VfpClaim *claim = g_ptr_array_index(claims, i);
@@ -220,15 +223,38 @@ hook_release(const VfpDomain *domain, GError **error)
             continue; /* an unfinished claim, undone by the sweep */
         vfp_vf_state_restore(host, claim);
         vfp_log_event(VFP_EVENT_VF_RELEASED, G_LOG_LEVEL_MESSAGE,
-                      &(VfpLogFields){domain->name, claim->pool, claim->address, "release"},
-                      "domain '%s': step release: gave back VF %s (pool %s)", domain->name,
-                      claim->address, claim->pool);
+                      &(VfpLogFields){name, claim->pool, claim->address, "release"},
+                      "domain '%s': step release: gave back VF %s (pool %s)", name, claim->address,
+                      claim->pool);
         vfp_ledger_release(ledger, claim->address);
     }
     if (!vfp_ledger_commit(ledger, error))
         return FALSE;
     /* Also what a hook killed between the entry and the claim left behind. */
-    vfp_state_unmark_domain(vfp_domain_key(domain), NULL);
+    vfp_state_unmark_domain(uuid, NULL);
+    return TRUE;
+}
+
+/* The <name> and <uuid> of a domain XML, read without the schema (release needs no more). */
+static gboolean
+read_identity(const char *xml, gsize length, char **name, char **uuid, GError **error)
+{
+    g_autoptr(xmlDoc) doc = vfp_xml_parse_memory("the domain XML", xml, length, error);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *name_node = root ? vfp_xml_first_child(root, NULL, "name") : NULL;
+    xmlNode *uuid_node = root ? vfp_xml_first_child(root, NULL, "uuid") : NULL;
+    g_autofree xmlChar *name_text = name_node ? xmlNodeGetContent(name_node) : NULL;
+    g_autofree xmlChar *uuid_text = uuid_node ? xmlNodeGetContent(uuid_node) : NULL;
+
+    if (!doc)
+        return FALSE;
+    if (!root || !vfp_xml_is_element(root, NULL, "domain") || !name_text) {
+        g_set_error_literal(error, VFP_ERROR, VFP_ERROR_INVALID,
+                            "the domain XML has no <domain><name>");
+        return FALSE;
+    }
+    *name = g_strdup((const char *)name_text);
+    *uuid = g_strdup(uuid_text ? (const char *)uuid_text : (const char *)name_text);
     return TRUE;
 }
 
@@ -309,6 +335,20 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, 
 
     if (step == VFP_HOOK_IGNORED)
         return 0;
+    if (step == VFP_HOOK_RELEASE) {
+        g_autofree char *xml_name = NULL;
+        g_autofree char *uuid = NULL;
+
+        if (read_identity(xml, length, &xml_name, &uuid, &error) && g_strcmp0(xml_name, name) != 0)
+            g_set_error(&error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "hook called for domain '%s' with the XML of domain '%s'; nothing done",
+                        name, xml_name);
+        if (!error)
+            hook_release(name, uuid, &error);
+        if (error)
+            g_warning("domain '%s': step release: %s", name, error->message);
+        return 0;
+    }
     domain = vfp_domain_parse(xml, length, &error);
     if (domain && g_strcmp0(domain->name, name) != 0) {
         g_set_error(&error, VFP_ERROR, VFP_ERROR_INVALID,
@@ -322,17 +362,12 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, 
         /* Errors found once the XML's <name> is known name it already. */
         if (!strstr(error->message, named))
             g_prefix_error(&error, "%s: ", named);
-    } else if (domain->requests->len == 0 && step != VFP_HOOK_RELEASE) {
-        /* Release gives back whatever the domain holds, even when its live XML lost the
-         * vfpool metadata: the hook front sends it here when the domain has a state entry. */
+    } else if (domain->requests->len == 0) {
         return 0;
     } else {
         switch (step) {
         case VFP_HOOK_PREPARE:
             ok = hook_prepare(domain, &error);
-            break;
-        case VFP_HOOK_RELEASE:
-            ok = hook_release(domain, &error);
             break;
         case VFP_HOOK_MIGRATE:
             ok = hook_rewrite(domain, FALSE, output, &error);
@@ -343,6 +378,7 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, 
         case VFP_HOOK_RECONNECT:
             ok = hook_reconnect(domain, &error);
             break;
+        case VFP_HOOK_RELEASE: /* above */
         case VFP_HOOK_IGNORED:
             break;
         }

@@ -364,8 +364,18 @@ vfp_ledger_get_claims(VfpLedger *ledger)
 
         if (!names)
             g_warning("%s", error->message);
-        for (guint i = 0; names && i < names->len; i++)
-            get_record(ledger, g_ptr_array_index(names, i));
+        for (guint i = 0; names && i < names->len; i++) {
+            const char *name = g_ptr_array_index(names, i);
+
+            if (is_address(name)) {
+                get_record(ledger, name);
+            } else if (ledger->mode == VFP_LEDGER_EXCLUSIVE) {
+                /* Nobody else writes now: a temporary file a killed writer left. */
+                g_autofree char *path = claim_file(name);
+
+                vfp_state_remove(path, NULL);
+            }
+        }
         ledger->all_read = TRUE;
     }
     g_clear_pointer(&ledger->claims, g_ptr_array_unref);
@@ -443,6 +453,11 @@ vfp_ledger_get_abandoned(VfpLedger *ledger)
             if (local)
                 g_warning("%s", local->message);
             continue; /* its writer is at work */
+        }
+        {
+            g_autofree char *name = claim_file(address);
+
+            vfp_state_remove_temporaries(name);
         }
         if (record->claim && record->claim->pending)
             g_ptr_array_add(abandoned, record->claim);
@@ -527,7 +542,7 @@ write_record(Record *record, GError **error)
         gsize length;
 
         if (!vfp_state_mark_domain(claim->uuid, record->address, error) ||
-            (claim->pending && !vfp_state_write(marker, "", 0, error)))
+            (claim->pending && !vfp_state_touch(marker, error)))
             return FALSE;
         data = vfp_claim_to_data(claim, &length);
         if (!vfp_state_write(name, data, length, error))

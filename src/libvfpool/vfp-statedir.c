@@ -260,6 +260,45 @@ vfp_state_write(const char *name, const char *contents, gsize length, GError **e
     return TRUE;
 }
 
+/* Makes NAME exist as an empty file (its presence is what counts: no temporary file). */
+gboolean
+vfp_state_touch(const char *name, GError **error)
+{
+    g_autofree char *path = vfp_state_path(name);
+    int fd;
+
+    if (!ensure_parent(path, error))
+        return FALSE;
+    fd = open_state_file(path, O_WRONLY | O_CREAT, error);
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
+}
+
+/* Removes what a writer killed between writing NAME's temporary file and renaming it left
+ * behind (GLib names it NAME.XXXXXX). The caller holds the lock that covers NAME. */
+void
+vfp_state_remove_temporaries(const char *name)
+{
+    g_autofree char *dir = g_path_get_dirname(name);
+    g_autofree char *base = g_path_get_basename(name);
+    g_autoptr(GPtrArray) names = vfp_state_list(dir, NULL);
+    gsize length = strlen(base);
+
+    for (guint i = 0; names && i < names->len; i++) {
+        const char *entry = g_ptr_array_index(names, i);
+        g_autofree char *path = NULL;
+
+        if (strlen(entry) != length + 7 || strncmp(entry, base, length) != 0 ||
+            entry[length] != '.')
+            continue;
+        path = g_build_filename(vfp_state_dir(), dir, entry, NULL);
+        if (unlink(path) == 0)
+            g_message("removed %s, left by a process that died while writing it", path);
+    }
+}
+
 gboolean
 vfp_state_remove(const char *name, GError **error)
 {
@@ -288,22 +327,16 @@ gboolean
 vfp_state_mark_domain(const char *uuid, const char *address, GError **error)
 {
     g_autofree char *dir = domain_entry(uuid, NULL);
-    g_autofree char *path = domain_entry(uuid, address);
+    g_autofree char *name = NULL;
     struct stat st;
-    int fd;
 
     if (!uuid || !g_uuid_string_is_valid(uuid))
         return TRUE;
     /* An older vfpool made the entry an empty file. */
     if (lstat(dir, &st) == 0 && S_ISREG(st.st_mode))
         unlink(dir);
-    if (!ensure_parent(path, error))
-        return FALSE;
-    fd = open_state_file(path, O_WRONLY | O_CREAT, error);
-    if (fd < 0)
-        return FALSE;
-    close(fd);
-    return TRUE;
+    name = g_build_filename(VFP_STATE_DOMAINS, uuid, address, NULL);
+    return vfp_state_touch(name, error);
 }
 
 /* Removes ADDRESS from the domain's entry, or with ADDRESS NULL every one; the entry goes with

@@ -18,6 +18,8 @@ gboolean vfp_state_read(const char *name, char **contents, gsize *length, gboole
                         GError **error);
 gboolean vfp_state_write(const char *name, const char *contents, gsize length, GError **error);
 gboolean vfp_state_remove(const char *name, GError **error);
+void vfp_state_remove_temporaries(const char *name);
+gboolean vfp_state_touch(const char *name, GError **error);
 
 GPtrArray *vfp_state_list(const char *dir, GError **error);
 
