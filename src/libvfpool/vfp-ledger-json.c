@@ -105,7 +105,18 @@ vfp_ledger_json_read(const char *data, gsize length, GError **error)
     claims = json_object_get_array_member(root, "claims");
     for (guint i = 0; i < json_array_get_length(claims); i++) {
         VfpClaim *claim = read_claim(json_array_get_element(claims, i));
+        g_autofree char *record = NULL;
+        g_autoptr(VfpClaim) back = NULL;
+        gsize record_length;
 
+        /* A claim is kept only as a record that reads back: the record's checks are the
+         * ones that hold from now on. */
+        if (claim) {
+            record = vfp_claim_to_data(claim, &record_length);
+            back = vfp_claim_from_data(record, record_length, NULL);
+            if (!back)
+                g_clear_pointer(&claim, vfp_claim_free);
+        }
         if (!claim) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_LEDGER, "claim %u: unexpected content", i);
             return NULL;
