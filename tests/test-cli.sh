@@ -101,6 +101,46 @@ fails_with "resolve without a domain" "needs DOMAIN" 2 "$vfpool" resolve
 fails_with "resolve --json" "--json is only" 2 "$vfpool" resolve --json --xml x
 fails_with "stray argument" "unexpected argument" 2 "$vfpool" pools extra
 
+# --- attach and detach: every argument checked before anything changes, in one line (the
+# in-process test driver has one running domain, 'test'; nothing it does outlives the command)
+fails_with "attach: bad MAC" "domain 'test': mac '01:00:5e:00:00:01' is not a unicast MAC" 2 \
+    "$vfpool" attach test --pool net-a --mac 01:00:5e:00:00:01
+fails_with "attach: bad VLAN" "domain 'test': vlan '4095' is not a VLAN ID; use a number" 2 \
+    "$vfpool" attach test --pool net-a --vlan 4095
+fails_with "attach: bad trust" "trust 'yes' must be on or off" 2 \
+    "$vfpool" attach test --pool net-a --trust yes
+fails_with "attach: bad rate" "max-tx-rate 'fast' must be a rate in Mbit/s" 2 \
+    "$vfpool" attach test --pool net-a --max-tx-rate fast
+fails_with "attach: bad NUMA node" "numa '-1' is not a NUMA node" 2 \
+    "$vfpool" attach test --pool net-a --numa -1
+fails_with "attach: alias without ua-" "alias 'net0' is not a libvirt user alias; give ua-" 2 \
+    "$vfpool" attach test --pool net-a --alias net0
+fails_with "attach: unknown pool" "pool 'no-such-pool' is not defined on this host" 1 \
+    "$vfpool" attach test --pool no-such-pool
+fails_with "attach: unknown domain" \
+    "domain 'no-such-vm' is not defined in libvirt; check 'virsh list --all'" 1 \
+    "$vfpool" attach no-such-vm --pool net-a
+fails_with "attach without --pool" "'vfpool attach' needs --pool POOL" 2 "$vfpool" attach test
+fails_with "attach --current --live" "--current goes alone" 2 \
+    "$vfpool" attach test --pool net-a --current --live
+fails_with "request settings for another command" "only for attach" 2 \
+    "$vfpool" detach test ua-x --vlan 5
+fails_with "--config for another command" "only for attach and detach" 2 "$vfpool" pools --config
+fails_with "detach without an alias" "'vfpool detach' needs DOMAIN ALIAS" 2 "$vfpool" detach test
+fails_with "detach: an alias the running domain has no VF for" \
+    "running domain 'test' has no VF from a pool as 'ua-x'; 'vfpool status' lists" 1 \
+    "$vfpool" detach test ua-x
+fails_with "attach --live: a VF that would have to be created first" \
+    "the VF for 'ua-vfpool-0' would be 0000:5e:00.1 of pool 'nvme', which does not exist yet" 1 \
+    "$vfpool" attach test --pool nvme --live
+nothing_taken() {
+    [ -z "$(ls "$tmp/state/claims" 2>/dev/null)" ] && [ ! -e "$tmp/state/operation.json" ]
+}
+tap_check "the refusals claimed nothing and left no journal" nothing_taken
+"$vfpool" attach test --pool net-a --mac 52:54:00:00:00:07 --config >"$tmp/out" 2>&1
+want="domain 'test': ua-vfpool-0 -> VF 0000:3c:10.0 (pool net-a, PF 0000:3b:00.0 VF 0)"
+tap_check "attach --config resolves the new request in the definition" grep -qxF "$want" "$tmp/out"
+
 # --- pools.d problems
 mkdir -p "$tmp/empty/pools.d"
 fails_with "empty pools.d" "no pools are defined in $tmp/empty/pools.d" 1 \

@@ -60,7 +60,8 @@ expect() {
 
 # --- commands and options
 expect "every command" "vfpool " \
-    "pools status metrics explain resolve define start release reconcile move reassign resize"
+    "pools status metrics explain resolve define start release reconcile move reassign resize
+    attach detach"
 expect "commands by prefix" "vfpool re" "reassign reconcile release resize resolve"
 expect "options before a command" "vfpool --" "--help --version"
 expect "--json after pools" "vfpool pools --j" "--json"
@@ -69,6 +70,16 @@ expect "the options of metrics" "vfpool metrics -" "--connect --help --textfile"
 expect "the options of explain" "vfpool explain --json -" "--connect --help --json --xml"
 expect "the options of move" "vfpool move ua-a --" "--connect --help --from --to"
 expect "no --json for reconcile" "vfpool reconcile --j" ""
+expect "the options of attach" "vfpool attach guest -" "--connect --help --pool --alias --mac
+    --vlan --qos --spoofchk --trust --link-state --min-tx-rate --max-tx-rate --numa --live
+    --config --current"
+expect "the options of detach" "vfpool detach guest ua-x --" \
+    "--connect --help --live --config --current"
+expect "on and off after --trust" "vfpool attach guest --trust " "on off"
+expect "link states after --link-state=" "vfpool attach guest --link-state=e" "enable"
+expect "nothing after --mac" "vfpool attach guest --mac " ""
+expect "a pool after attach's --pool" "vfpool attach guest --mac 52:54:00:00:00:01 --pool net-" \
+    "net-a net-spread"
 expect "nothing for an unknown command" "vfpool frobnicate " ""
 
 # --- pools, PFs, VFs and files
@@ -97,6 +108,8 @@ if command -v virsh >/dev/null 2>&1; then
     expect "domains through --connect" "vfpool resolve --connect test:///default " "test"
     expect "running domains after --from" "vfpool move ua-a -c test:///default --from " "test"
     expect "no running domain to start" "vfpool start --connect=test:///default " ""
+    expect "domains for attach" "vfpool attach -c test:///default --pool net-a " "test"
+    expect "domains for detach" "vfpool detach --connect test:///default " "test"
     LIBVIRT_DEFAULT_URI=test:///default expect "domains through LIBVIRT_DEFAULT_URI" \
         "vfpool reassign t" "test"
 else

@@ -135,6 +135,61 @@ tap_check "metadata without reservation after release" \
 want="vfpool: domain 'nosuchdomain' is not defined in libvirt; check 'virsh list --all'"
 tap_check "unknown domain: one clear line" grep -qx "$want" "$tmp/out"
 
+# --- attach and detach on a stopped domain: --current (the default) means --config, which
+# annotates and resolves the persistent definition; --live is refused, changing nothing
+printf '%s' "<domain type='qemu'><name>hot1</name>" \
+    "<uuid>6d8b3a0e-7f36-4a43-9d0a-000000000041</uuid><memory unit='MiB'>64</memory>" \
+    "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>" >"$tmp/hot1.xml"
+virsh define "$tmp/hot1.xml" >/dev/null
+one_line() { # one_line RC PATTERN: the command exited RC and printed one line, matching PATTERN
+    [ "$rc" = "$1" ] && [ "$(grep -c . "$tmp/out")" = 1 ] && grep -q -- "$2" "$tmp/out"
+}
+"$vfpool" attach hot1 --pool net-a --live >"$tmp/out" 2>&1
+rc=$?
+tap_check "attach --live to a stopped domain: one line, exit 1" one_line 1 \
+    "^vfpool: domain 'hot1' is not running, and --live hot-plugs into a running domain;"
+tap_check "and its definition is unchanged" sh -c "! virsh metadata hot1 $NS >/dev/null 2>&1"
+"$vfpool" attach hot1 --pool net-a --mac 52:54:00:00:00:41 --vlan 7 --trust on >"$tmp/out" 2>&1
+rc=$?
+hot=$(reserved_address hot1)
+tap_check "attach to a stopped domain resolves the new request ua-vfpool-0 (VF $hot)" \
+    sh -c "[ $rc = 0 ] && [ -n '$hot' ] &&
+        grep -q \"^domain 'hot1': ua-vfpool-0 -> VF $hot (pool net-a\" '$tmp/out'"
+want="vf alias=.ua-vfpool-0. pool=.net-a. mac=.52:54:00:00:00:41. vlan=.7. trust=.on."
+tap_check "its definition has the request with its settings" \
+    sh -c "virsh metadata hot1 $NS | grep -q \"$want\""
+virsh dumpxml --inactive hot1 |
+    xmllint --xpath "//interface[@type='hostdev'][alias/@name='ua-vfpool-0']" - >"$tmp/dev" 2>&1
+hot_source=$(echo "$hot" | sed "s/^\([0-9a-f]*\):\([0-9a-f]*\):\([0-9a-f]*\)\.\(.\)$/\
+domain=.0x\1. bus=.0x\2. slot=.0x\3. function=.0x\4./")
+tap_check "and the device resolve writes: hostdev interface with the MAC, VLAN and VF" \
+    sh -c "grep -q 'mac address=.52:54:00:00:00:41.' '$tmp/dev' &&
+        grep -q 'tag id=.7.' '$tmp/dev' && grep -q '$hot_source' '$tmp/dev'"
+"$vfpool" attach hot1 --pool net-a --alias ua-vfpool-0 >"$tmp/out" 2>&1
+rc=$?
+tap_check "an alias the domain uses already is refused in one line" one_line 1 \
+    "^vfpool: domain 'hot1' already uses alias 'ua-vfpool-0' (in its persistent definition)"
+"$vfpool" attach hot1 --pool nvme --config >"$tmp/out" 2>&1
+tap_check "the next attach gets the next free alias" \
+    grep -q "^domain 'hot1': ua-vfpool-1 -> VF .* (pool nvme" "$tmp/out"
+"$vfpool" detach hot1 ua-vfpool-0 --live >"$tmp/out" 2>&1
+rc=$?
+tap_check "detach --live from a stopped domain: one line, exit 1" one_line 1 \
+    "^vfpool: domain 'hot1' is not running, and --live hot-unplugs from a running domain;"
+"$vfpool" detach hot1 ua-vfpool-0 >"$tmp/out" 2>&1
+rc=$?
+tap_check "detach from a stopped domain drops the request, its reservation and its device" \
+    sh -c "[ $rc = 0 ] && ! virsh metadata hot1 $NS | grep -q \"alias=.ua-vfpool-0.\" &&
+        ! virsh dumpxml --inactive hot1 | grep -q \"alias name='ua-vfpool-0'\""
+tap_check "and keeps the other request" \
+    sh -c "virsh metadata hot1 $NS | grep -q \"reservation alias=.ua-vfpool-1.\" &&
+        virsh dumpxml --inactive hot1 | grep -q \"alias name='ua-vfpool-1'\""
+"$vfpool" detach hot1 ua-vfpool-0 --config >"$tmp/out" 2>&1
+rc=$?
+tap_check "detach of a request the definition does not have: one line, exit 1" one_line 1 \
+    "^vfpool: domain 'hot1' has no vfpool request 'ua-vfpool-0' in its definition"
+virsh undefine hot1 >/dev/null
+
 # --- vfpoold
 "$builddir/vfpoold" >"$tmp/vfpoold.log" 2>&1 &
 daemon_pid=$!
@@ -282,6 +337,41 @@ rc=$?
 tap_check "move refuses a target that is not running" \
     sh -c "[ $rc = 1 ] && grep -q \"^vfpool: domain 'dupa' is not running\" '$tmp/out'"
 tap_check "no operation journal after refusals" test ! -e "$tmp/state/operation.json"
+# attach and detach refuse a guest the administrator paused, at once and changing nothing.
+virsh dumpxml holder2 >"$tmp/holder2-before.xml"
+virsh suspend holder2 >/dev/null
+"$vfpool" attach holder2 --pool net-a >"$tmp/out" 2>&1
+rc=$?
+tap_check "attach to a paused domain is refused in one line" one_line 1 \
+    "^vfpool: domain 'holder2' is paused, and a VF is hot-plugged only into a running guest"
+"$vfpool" detach holder2 ua-vfpool-net0 >"$tmp/out" 2>&1
+rc=$?
+tap_check "detach from a paused domain too" one_line 1 \
+    "^vfpool: domain 'holder2' is paused, and a VF leaves a guest only when its running OS"
+tap_check "neither changed anything: still paused, the same live XML, no journal" \
+    sh -c "virsh domstate holder2 | grep -q paused &&
+        virsh dumpxml holder2 | cmp -s '$tmp/holder2-before.xml' - &&
+        test ! -e '$tmp/state/operation.json'"
+virsh resume holder2 >/dev/null
+# The fake host's VFs are not this kernel's: taking one fails (its PF has no netdev here),
+# after the new request went into the live metadata; all of it must be undone.
+claims_before=$(ls "$tmp/state/claims" 2>/dev/null | wc -l)
+"$vfpool" attach holder2 --pool net-a --live >"$tmp/out" 2>&1
+rc=$?
+tap_check "a live attach that fails: exit 1, the error line names the operation" \
+    sh -c "[ $rc = 1 ] && grep -q '^vfpool: attach holder2 --pool net-a .* failed: ' '$tmp/out'"
+# libvirt writes the metadata given back in its own way: compare what it says.
+put_back() {
+    virsh dumpxml holder2 >"$tmp/holder2-after.xml" &&
+        [ "$(xmllint --xpath //devices "$tmp/holder2-before.xml")" = \
+            "$(xmllint --xpath //devices "$tmp/holder2-after.xml")" ] &&
+        ! grep -q ua-vfpool-0 "$tmp/holder2-after.xml" &&
+        grep -q "reservation alias=.ua-vfpool-net0. address=.0000:b0:10.2." \
+            "$tmp/holder2-after.xml" &&
+        [ "$(ls "$tmp/state/claims" | wc -l)" = "$claims_before" ] &&
+        [ ! -e "$tmp/state/operation.json" ]
+}
+tap_check "and puts everything back: devices, metadata, ledger, no journal" put_back
 
 # An operation whose process died left a guest paused: reconcile resumes it.
 virsh suspend holder2 >/dev/null

@@ -866,23 +866,18 @@ vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error)
     return domain_reload(domain, error);
 }
 
-/* Copies the request ALIAS of FROM into DOMAIN's metadata (created if needed); the device
- * and the reservation follow with vfp_domain_set_reservation(). */
-gboolean
-vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias, GError **error)
+/* Inserts a copy of REQUEST, a vfpool:vf element, into DOMAIN's metadata (created if needed)
+ * and reparses DOMAIN, which checks it as any request: schema, values, a unique alias. On
+ * failure DOMAIN is left as it was (but for an empty vfpool element). */
+static gboolean
+insert_request(VfpDomain *domain, xmlNode *request, const char *alias, GError **error)
 {
     xmlNode *root = xmlDocGetRootElement(domain->doc);
-    xmlNode *request =
-        find_metadata_child(find_metadata(xmlDocGetRootElement(from->doc)), "vf", alias);
     xmlNode *vfpool = find_metadata(root);
-    g_autofree char *snippet = NULL;
+    g_autofree char *snippet = node_to_string(request);
     xmlNode *metadata;
+    xmlNode *inserted;
 
-    if (!request) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s' has no vfpool:vf request '%s'", from->name, alias);
-        return FALSE;
-    }
     if (!vfpool) {
         metadata = vfp_xml_first_child(root, NULL, "metadata");
         if (!metadata)
@@ -893,12 +888,64 @@ vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *ali
                                    "<" VFP_DOMAIN_NS_PREFIX ":vfpool xmlns:" VFP_DOMAIN_NS_PREFIX
                                    "='" VFP_DOMAIN_NS "'>\n</" VFP_DOMAIN_NS_PREFIX ":vfpool>");
     }
-    snippet = node_to_string(request);
-    /* The copy declares the namespace itself; the prefix is the one FROM used. */
-    if (!vfpool || !vfp_xml_insert_snippet(vfpool, NULL, snippet)) {
+    /* The copy declares the namespace itself, to be parsed on its own. */
+    if (!vfpool || !(inserted = vfp_xml_insert_snippet(vfpool, NULL, snippet))) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
                     "domain '%s': cannot add vfpool:vf request '%s'", domain->name, alias);
         return FALSE;
     }
-    return domain_reload(domain, error);
+    /* Then it uses the metadata's own declaration, and the definition shows none twice. */
+    use_default_namespace(inserted, vfpool->ns);
+    if (domain_reload(domain, error))
+        return TRUE;
+    vfp_xml_remove_node(inserted);
+    return FALSE;
+}
+
+/* Copies the request ALIAS of FROM into DOMAIN's metadata (created if needed); the device
+ * and the reservation follow with vfp_domain_set_reservation(). */
+gboolean
+vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias, GError **error)
+{
+    xmlNode *request =
+        find_metadata_child(find_metadata(xmlDocGetRootElement(from->doc)), "vf", alias);
+
+    if (!request) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' has no vfpool:vf request '%s'", from->name, alias);
+        return FALSE;
+    }
+    return insert_request(domain, request, alias, error);
+}
+
+/* Adds a new request ALIAS of POOL to DOMAIN's metadata (created if needed), with ATTRIBUTES:
+ * name and value pairs of the vfpool:vf element (mac, vlan, trust, numa, ...), NULL-ended.
+ * It is checked as the requests a domain's author writes are; the device and the
+ * reservation follow with vfp_domain_set_reservation(). */
+gboolean
+vfp_domain_new_request(VfpDomain *domain, const char *alias, const char *pool,
+                       const char *const *attributes, GError **error)
+{
+    g_autoptr(xmlDoc) scratch = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *request = xmlNewDocNode(scratch, NULL, (const xmlChar *)"vf", NULL);
+
+    xmlDocSetRootElement(scratch, request);
+    xmlSetNs(request, xmlNewNs(request, (const xmlChar *)VFP_DOMAIN_NS,
+                               (const xmlChar *)VFP_DOMAIN_NS_PREFIX));
+    xmlSetProp(request, (const xmlChar *)"alias", (const xmlChar *)alias);
+    xmlSetProp(request, (const xmlChar *)"pool", (const xmlChar *)pool);
+    for (guint i = 0; attributes && attributes[i] && attributes[i + 1]; i += 2)
+        xmlSetProp(request, (const xmlChar *)attributes[i], (const xmlChar *)attributes[i + 1]);
+    return insert_request(domain, request, alias, error);
+}
+
+/* Whether ALIAS names a vfpool request or reservation of DOMAIN, or one of its devices:
+ * libvirt refuses two devices with one alias. */
+gboolean
+vfp_domain_alias_used(const VfpDomain *domain, const char *alias)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+
+    return vfp_domain_find_request(domain, alias) || vfp_domain_find_reservation(domain, alias) ||
+           find_device_by_alias(vfp_xml_first_child(root, NULL, "devices"), alias);
 }

@@ -113,3 +113,6 @@ gboolean vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const
 gboolean vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error);
 gboolean vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias,
                                 GError **error);
+gboolean vfp_domain_new_request(VfpDomain *domain, const char *alias, const char *pool,
+                                const char *const *attributes, GError **error);
+gboolean vfp_domain_alias_used(const VfpDomain *domain, const char *alias);

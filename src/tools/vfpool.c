@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vfp-error.h"
+#include "vfp-hotplug.h"
 #include "vfp-ledger-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-metrics.h"
@@ -30,6 +31,28 @@ static char *opt_vf;
 static char *opt_pool;
 static gboolean opt_pause;
 static char *opt_textfile;
+static char *opt_alias;
+static gboolean opt_live;
+static gboolean opt_config;
+static gboolean opt_current;
+
+/* attach: the request's settings, each an option named as the vfpool:vf attribute it sets. */
+static struct {
+    const char *attribute;
+    const char *help;
+    const char *placeholder;
+    char *value;
+} settings[] = {
+    {"mac", "attach: the VF's MAC address", "MAC"},
+    {"vlan", "attach: VLAN ID (0-4094)", "ID"},
+    {"qos", "attach: 802.1p priority of the VLAN (0-7)", "N"},
+    {"spoofchk", "attach: MAC spoof checking", "on|off"},
+    {"trust", "attach: trusted VF", "on|off"},
+    {"link-state", "attach: link state", "auto|enable|disable"},
+    {"min-tx-rate", "attach: minimum transmit rate", "MBPS"},
+    {"max-tx-rate", "attach: maximum transmit rate", "MBPS"},
+    {"numa", "attach: take the VF from this NUMA node", "NODE"},
+};
 
 static const GOptionEntry common_options[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL},
@@ -41,13 +64,35 @@ static const GOptionEntry common_options[] = {
      "DOMAIN"},
     {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "move: the running domain getting it", "DOMAIN"},
     {"vf", 0, 0, G_OPTION_ARG_STRING, &opt_vf, "reassign: this VF", "BDF"},
-    {"pool", 0, 0, G_OPTION_ARG_STRING, &opt_pool, "reassign: a VF of this pool", "POOL"},
+    {"pool", 0, 0, G_OPTION_ARG_STRING, &opt_pool, "reassign, attach: a VF of this pool", "POOL"},
     {"pause", 0, 0, G_OPTION_ARG_NONE, &opt_pause,
      "resize: unplug VFs in use, pause their guests around the change", NULL},
     {"textfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_textfile,
      "metrics: replace PATH atomically instead of printing (node_exporter's textfile)", "PATH"},
+    {"alias", 0, 0, G_OPTION_ARG_STRING, &opt_alias,
+     "attach: the request's user alias (default: the first free ua-vfpool-N)", "ua-NAME"},
+    {"live", 0, 0, G_OPTION_ARG_NONE, &opt_live, "attach, detach: the running domain", NULL},
+    {"config", 0, 0, G_OPTION_ARG_NONE, &opt_config, "attach, detach: its persistent definition",
+     NULL},
+    {"current", 0, 0, G_OPTION_ARG_NONE, &opt_current,
+     "attach, detach: the running domain if it runs, else its definition (the default)", NULL},
     {NULL},
 };
+
+/* GOption copies the entries: they are built here from the table. */
+static void
+add_setting_options(GOptionContext *options)
+{
+    GOptionEntry entries[G_N_ELEMENTS(settings) + 1] = {{NULL}};
+
+    for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
+        entries[i] = (GOptionEntry){.long_name = settings[i].attribute,
+                                    .arg = G_OPTION_ARG_STRING,
+                                    .arg_data = &settings[i].value,
+                                    .description = settings[i].help,
+                                    .arg_description = settings[i].placeholder};
+    g_option_context_add_main_entries(options, entries, NULL);
+}
 
 /* What a command runs with: the selection context and, for the libvirt side, a connection. */
 typedef struct {
@@ -344,6 +389,48 @@ run_reassign(Cli *cli, GError **error)
                                                            opt_vf, opt_pool, report, error));
 }
 
+/* What attach was given: the settings, in ATTRIBUTES, point into the options. */
+static VfpAttachSpec
+attach_spec(GPtrArray *attributes)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(settings); i++) {
+        if (settings[i].value) {
+            g_ptr_array_add(attributes, (char *)settings[i].attribute);
+            g_ptr_array_add(attributes, settings[i].value);
+        }
+    }
+    g_ptr_array_add(attributes, NULL);
+    return (VfpAttachSpec){opt_pool, opt_alias, (const char *const *)attributes->pdata};
+}
+
+/* --live, --config, --current as virDomainModificationImpact, as virsh reads them. */
+static unsigned int
+impact(void)
+{
+    return (opt_live ? VIR_DOMAIN_AFFECT_LIVE : 0) | (opt_config ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+}
+
+static int
+run_attach(Cli *cli, GError **error)
+{
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
+    g_autoptr(GPtrArray) attributes = g_ptr_array_new();
+    VfpAttachSpec spec = attach_spec(attributes);
+
+    return print_reassign_report(
+        report, vfp_hotplug_attach(cli->conn, cli->argument, &spec, impact(), report, error));
+}
+
+static int
+run_detach(Cli *cli, GError **error)
+{
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
+
+    return print_reassign_report(
+        report,
+        vfp_hotplug_detach(cli->conn, cli->argument, cli->argument2, impact(), report, error));
+}
+
 static int
 run_resize(Cli *cli, GError **error)
 {
@@ -388,6 +475,10 @@ static const Command commands[] = {
      run_reassign},
     {"resize", "PF COUNT [--pause]", "Change a PF's VF count (--pause: with VFs in use)",
      ARG_PF_COUNT, FALSE, LIBVIRT_REQUIRED, run_resize},
+    {"attach", "DOMAIN --pool POOL [--alias A] [--mac M] [--vlan V] ... [--live|--config]",
+     "Hot-plug a VF from a pool into a domain", ARG_DOMAIN, FALSE, LIBVIRT_REQUIRED, run_attach},
+    {"detach", "DOMAIN ALIAS [--live|--config]", "Hot-unplug a VF and give it back to its pool",
+     ARG_DOMAIN_ALIAS, FALSE, LIBVIRT_REQUIRED, run_detach},
 };
 
 static void
@@ -404,7 +495,10 @@ print_usage(FILE *out)
     }
     fprintf(out, "\nOptions: --json (pools, status, explain), --connect URI (as for virsh),\n"
                  "--dry-run (reconcile), --from/--to (move), --vf/--pool (reassign),\n"
-                 "--pause (resize), --textfile PATH (metrics). 'man vfpool' has the details.\n");
+                 "--pause (resize), --textfile PATH (metrics), --pool, --alias and the\n"
+                 "request's settings --mac, --vlan, --qos, --spoofchk, --trust, --link-state,\n"
+                 "--min-tx-rate, --max-tx-rate, --numa (attach), --live, --config, --current\n"
+                 "(attach, detach). 'man vfpool' has the details.\n");
 }
 
 static const Command *
@@ -450,6 +544,7 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 static char *
 check_arguments(const Command *command, int argc, char **argv)
 {
+    gboolean request_options = opt_alias != NULL;
     int positional = 0;
 
     switch (command->argument) {
@@ -477,10 +572,25 @@ check_arguments(const Command *command, int argc, char **argv)
         return g_strdup("--from and --to are only for move");
     if (command->run == run_move && (!opt_from || !opt_to))
         return g_strdup("'vfpool move' needs --from DOMAIN and --to DOMAIN");
-    if ((opt_vf || opt_pool) && command->run != run_reassign)
-        return g_strdup("--vf and --pool are only for reassign");
+    if (opt_vf && command->run != run_reassign)
+        return g_strdup("--vf is only for reassign");
+    if (opt_pool && command->run != run_reassign && command->run != run_attach)
+        return g_strdup("--pool is only for reassign and attach");
     if (opt_vf && opt_pool)
         return g_strdup("give reassign either --vf or --pool, not both");
+    if (command->run == run_attach && !opt_pool)
+        return g_strdup("'vfpool attach' needs --pool POOL");
+    for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
+        request_options |= settings[i].value != NULL;
+    if (request_options && command->run != run_attach)
+        return g_strdup("--alias and the request's settings (--mac, --vlan, ...) are only for "
+                        "attach");
+    if ((opt_live || opt_config || opt_current) && command->run != run_attach &&
+        command->run != run_detach)
+        return g_strdup("--live, --config and --current are only for attach and detach");
+    if (opt_current && (opt_live || opt_config))
+        return g_strdup("--current goes alone: it means --live for a running domain, else "
+                        "--config");
     if (opt_pause && command->run != run_resize)
         return g_strdup("--pause is only for resize");
     if (opt_textfile && command->run != run_metrics)
@@ -539,6 +649,7 @@ main(int argc, char **argv)
     parameter = g_strdup_printf("%s - %s", command->usage, command->summary);
     options = g_option_context_new(parameter);
     g_option_context_add_main_entries(options, common_options, NULL);
+    add_setting_options(options);
     argv[1] = argv[0];
     argc--;
     argv++;
@@ -548,6 +659,16 @@ main(int argc, char **argv)
         return usage_error(problem);
     cli.argument = argc > 1 ? argv[1] : NULL;
     cli.argument2 = argc > 2 ? argv[2] : NULL;
+    /* attach's values are checked before libvirt is asked anything: bad usage, as above. */
+    if (command->run == run_attach) {
+        g_autoptr(GPtrArray) attributes = g_ptr_array_new();
+        VfpAttachSpec spec = attach_spec(attributes);
+
+        if (!vfp_hotplug_check_spec(cli.argument, &spec, &error)) {
+            fprintf(stderr, "vfpool: %s\n", error->message);
+            return EXIT_USAGE;
+        }
+    }
 
     online = command->libvirt == LIBVIRT_REQUIRED && !opt_xml;
     /* Offline forms still avoid VFs that libvirt's domains reserve or use, when it answers. */
@@ -587,5 +708,8 @@ main(int argc, char **argv)
     g_free(opt_vf);
     g_free(opt_pool);
     g_free(opt_textfile);
+    g_free(opt_alias);
+    for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
+        g_free(settings[i].value);
     return rc;
 }
