@@ -226,8 +226,11 @@ set_waiting(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char
     vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh));
 }
 
+/* SHARED holds the pass's sysfs and pools; the reservations come from the index, as the
+ * resolves before this one left it. */
 static void
-resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *why, gboolean quietly)
+resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *why, gboolean quietly,
+        VfpResolveShared *shared)
 {
     g_autoptr(VirDomain) dom = virDomainLookupByName(conn, domain->name);
     g_autoptr(GHashTable) reserved = vfpd_index_reserved_by(index, domain->name);
@@ -237,7 +240,9 @@ resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *wh
 
     if (!dom)
         return;
-    resolution = vfp_libvirt_resolve(conn, dom, reserved, &error);
+    shared->reserved = reserved;
+    resolution = vfp_libvirt_resolve(conn, dom, shared, &error);
+    shared->reserved = NULL;
     if (!resolution) {
         if (quietly)
             return;
@@ -279,12 +284,11 @@ in_scope(const VfpdWork *work, const VfpdDomain *domain)
 /* The decisions about the stopped annotated domains WORK concerns, made under one read of
  * the ledger. */
 static GPtrArray *
-decide(VfpdIndex *index, const VfpdWork *work)
+decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
 {
     g_autoptr(GPtrArray) decisions = g_ptr_array_new_with_free_func((GDestroyNotify)decision_free);
     g_autoptr(GPtrArray) domains = vfpd_index_domains(index);
     g_autoptr(GHashTable) users = vfpd_index_users(index);
-    g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GError) error = NULL;
     g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_READ, &error);
 
@@ -324,10 +328,21 @@ decide(VfpdIndex *index, const VfpdWork *work)
     return g_steal_pointer(&decisions);
 }
 
+/* One read of sysfs and of the pool files serves the whole pass: each resolve reading them
+ * again cost thousands of file opens per domain on a large host. */
 void
 vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
 {
-    g_autoptr(GPtrArray) decisions = decide(index, work);
+    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) pools = vfp_pool_load_all(&error);
+    g_autoptr(GPtrArray) decisions = NULL;
+    VfpResolveShared shared = {NULL, host, pools};
+
+    /* Without them, each resolve reads them itself and says what is wrong with them. */
+    if (!pools)
+        g_debug("%s", error->message);
+    decisions = decide(index, work, host);
 
     for (guint i = 0; decisions && i < decisions->len; i++) {
         const Decision *decision = g_ptr_array_index(decisions, i);
@@ -340,10 +355,10 @@ vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
             drop_requests(index, conn, domain, decision->drops);
             break;
         case VERDICT_RESOLVE:
-            resolve(index, conn, domain, decision->why, FALSE);
+            resolve(index, conn, domain, decision->why, FALSE, &shared);
             break;
         case VERDICT_RELEASED:
-            resolve(index, conn, domain, decision->why, TRUE);
+            resolve(index, conn, domain, decision->why, TRUE, &shared);
             break;
         case VERDICT_OK:
             break;

@@ -6,6 +6,7 @@
 
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
+#include "vfp-xml.h"
 
 void
 vfp_libvirt_close(virConnectPtr conn)
@@ -99,11 +100,65 @@ vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error)
     return vfp_domain_parse(xml, strlen(xml), error);
 }
 
+/* libvirt hands an element of metadata back without its namespace: put it back on every
+ * element that lacks one. */
+static void
+set_namespace(xmlNode *node, xmlNs *ns)
+{
+    for (; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        if (!node->ns)
+            xmlSetNs(node, ns);
+        set_namespace(node->children, ns);
+    }
+}
+
+/* DOM's vfpool metadata of KIND alone, as a VfpDomain whose document holds its name, UUID and
+ * that metadata: its requests, reservations and status, without fetching or parsing the
+ * whole definition. NULL without ERROR when it carries no vfpool metadata. */
+VfpDomain *
+vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error)
+{
+    g_autofree char *metadata = virDomainGetMetadata(
+        dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
+        kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlDoc) wrapper = NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    xmlChar *xml = NULL;
+    xmlNode *root;
+    xmlNode *vfpool;
+    VfpDomain *domain;
+    int length = 0;
+
+    if (!metadata)
+        return NULL;
+    if (!(doc = vfp_xml_parse_memory("the vfpool metadata", metadata, strlen(metadata), error)))
+        return NULL;
+    wrapper = xmlNewDoc((const xmlChar *)"1.0");
+    root = xmlNewDocNode(wrapper, NULL, (const xmlChar *)"domain", NULL);
+    xmlDocSetRootElement(wrapper, root);
+    xmlNewTextChild(root, NULL, (const xmlChar *)"name", (const xmlChar *)virDomainGetName(dom));
+    /* Local to the handle: no call to libvirt. */
+    if (virDomainGetUUIDString(dom, uuid) == 0)
+        xmlNewTextChild(root, NULL, (const xmlChar *)"uuid", (const xmlChar *)uuid);
+    vfpool = xmlDocCopyNode(xmlDocGetRootElement(doc), wrapper, 1);
+    xmlAddChild(xmlNewChild(root, NULL, (const xmlChar *)"metadata", NULL), vfpool);
+    set_namespace(vfpool,
+                  xmlNewNs(vfpool, (const xmlChar *)VFP_DOMAIN_NS, (const xmlChar *)"vfpool"));
+    xmlDocDumpMemory(wrapper, &xml, &length);
+    domain = vfp_domain_parse((const char *)xml, length, error);
+    xmlFree(xml);
+    return domain;
+}
+
 /* Every domain with vfpool requests (or a vfpool status): persistent definitions, or the
- * live XML of running domains. Domains whose XML vfpool cannot read are skipped with a
+ * live XML of running domains; with METADATA_ONLY, only their vfpool metadata (see
+ * vfp_libvirt_load_metadata). Domains whose XML vfpool cannot read are skipped with a
  * warning. */
-GPtrArray *
-vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
+static GPtrArray *
+list_pooled(virConnectPtr conn, VfpXmlKind kind, gboolean metadata_only, GError **error)
 {
     g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
     virDomainPtr *doms = NULL;
@@ -118,25 +173,37 @@ vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
     }
     for (int i = 0; i < count; i++) {
         g_autoptr(GError) local = NULL;
-        VfpDomain *domain;
+        VfpDomain *domain = NULL;
 
         /* The metadata alone first: most domains carry none, and cost this one small call. */
-        if (!vfp_libvirt_has_metadata(doms[i], kind)) {
-            virDomainFree(doms[i]);
-            continue;
-        }
-        domain = vfp_libvirt_load(doms[i], kind, &local);
+        if (metadata_only)
+            domain = vfp_libvirt_load_metadata(doms[i], kind, &local);
+        else if (vfp_libvirt_has_metadata(doms[i], kind))
+            domain = vfp_libvirt_load(doms[i], kind, &local);
 
-        if (!domain)
+        if (local)
             g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
-        else if (domain->requests->len == 0 && domain->status.state == VFP_STATUS_NONE)
-            vfp_domain_free(domain);
-        else
+        else if (domain && domain->requests->len == 0 && domain->status.state == VFP_STATUS_NONE)
+            g_clear_pointer(&domain, vfp_domain_free);
+        if (domain)
             g_ptr_array_add(pooled, domain);
         virDomainFree(doms[i]);
     }
     free(doms);
     return g_steal_pointer(&pooled);
+}
+
+GPtrArray *
+vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
+{
+    return list_pooled(conn, kind, FALSE, error);
+}
+
+/* The same, with their vfpool metadata only: enough for their reservations. */
+GPtrArray *
+vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **error)
+{
+    return list_pooled(conn, kind, TRUE, error);
 }
 
 /* address -> name of the running domain, for every PCI device a running domain but EXCEPT
@@ -168,15 +235,16 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
 
 /* address -> name of the domain reserving or using it, for every defined or running domain
  * but EXCEPT: what selection must not hand out again. DEFINED, when the caller listed the
- * pooled definitions already (vfp_libvirt_list_pooled), spares listing them again. */
+ * pooled definitions already (vfp_libvirt_list_pooled), spares listing them again; else
+ * their metadata alone is read, which holds the reservations. */
 GHashTable *
 vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except, GError **error)
 {
     g_autoptr(GHashTable) reserved = vfp_libvirt_passed_through(conn, except, error);
     g_autoptr(GPtrArray) domains = defined ? g_ptr_array_ref(defined) : NULL;
 
-    if (!reserved ||
-        (!domains && !(domains = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, error))))
+    if (!reserved || (!domains && !(domains = vfp_libvirt_list_pooled_metadata(
+                                        conn, VFP_XML_PERSISTENT, error))))
         return NULL;
     for (guint i = 0; i < domains->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(domains, i);
@@ -219,19 +287,22 @@ vfp_resolution_free(VfpResolution *resolution)
 }
 
 /* Chooses VFs for DOM's requests and writes devices and reservations into its persistent
- * definition, when they change; a status it had (waiting, released) goes. RESERVED (what
- * other domains reserve or use, see vfp_libvirt_reservations) is asked of libvirt when NULL. */
+ * definition, when they change; a status it had (waiting, released) goes. What SHARED (may be
+ * NULL) lacks is read afresh: the other domains' reservations from libvirt, the pools and
+ * sysfs. */
 VfpResolution *
-vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GHashTable *reserved_by, GError **error)
+vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, const VfpResolveShared *shared,
+                    GError **error)
 {
     g_autoptr(VfpResolution) resolution = g_new0(VfpResolution, 1);
     g_autoptr(GPtrArray) pools = NULL;
     g_autoptr(VfpLedger) ledger = NULL;
     g_autoptr(GHashTable) reserved = NULL;
-    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(VfpHost) own_host = NULL;
     g_autoptr(VfpLock) resolve_lock = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
+    VfpHost *host = shared && shared->host ? shared->host : (own_host = vfp_host_new());
     VfpSelectContext context;
     VfpDomain *domain;
 
@@ -249,9 +320,12 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GHashTable *reserved_b
      * while calling libvirt: a starting domain's hook may be waiting for it while libvirt
      * holds that domain. */
     if (!(resolve_lock = vfp_state_lock("resolve.lock", VFP_LOCK_EXCLUSIVE, error)) ||
-        !(reserved = reserved_by ? g_hash_table_ref(reserved_by)
-                                 : vfp_libvirt_reservations(conn, NULL, domain->name, error)) ||
-        !(pools = vfp_pool_load_all(error)) || !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
+        !(reserved = shared && shared->reserved
+                         ? g_hash_table_ref(shared->reserved)
+                         : vfp_libvirt_reservations(conn, NULL, domain->name, error)) ||
+        !(pools = shared && shared->pools ? g_ptr_array_ref(shared->pools)
+                                          : vfp_pool_load_all(error)) ||
+        !(ledger = vfp_ledger_open(VFP_LEDGER_READ, error)))
         return NULL;
     context = (VfpSelectContext){host, pools, ledger, reserved};
     resolution->choices = vfp_select_resolve(&context, domain, error);

@@ -27,10 +27,12 @@ typedef enum {
 
 gboolean vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
+VfpDomain *vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error);
 GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except,
                                      GError **error);
 GPtrArray *vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error);
+GPtrArray *vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **error);
 
 /* What resolving a domain chose; the choices point into DOMAIN. */
 typedef struct {
@@ -43,6 +45,14 @@ void vfp_resolution_free(VfpResolution *resolution);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpResolution, vfp_resolution_free)
 
 gboolean vfp_libvirt_define(virConnectPtr conn, VfpDomain *domain, GError **error);
-VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, GHashTable *reserved_by,
-                                   GError **error);
+/* What resolves made one after the other (a vfpoold pass, reconcile) can share instead of
+ * each reading it again; any member may be NULL, and so may the whole. */
+typedef struct {
+    GHashTable *reserved; /* what others reserve or use, see vfp_libvirt_reservations */
+    VfpHost *host;        /* sysfs, read as needed and kept */
+    GPtrArray *pools;     /* VfpPool *: the pool files */
+} VfpResolveShared;
+
+VfpResolution *vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom,
+                                   const VfpResolveShared *shared, GError **error);
 gboolean vfp_libvirt_release(virConnectPtr conn, virDomainPtr dom, guint *dropped, GError **error);

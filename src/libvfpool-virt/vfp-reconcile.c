@@ -15,7 +15,7 @@ typedef struct {
     gboolean dry_run;
     VfpReconcileReport *report;
     GPtrArray *running; /* VfpDomain *, live XML of running pooled domains */
-    GPtrArray *defined; /* VfpDomain *, persistent XML of defined pooled domains */
+    GPtrArray *defined; /* VfpDomain *, vfpool metadata of defined pooled domains */
     GHashTable *passed; /* address -> domain, every PCI device of every running domain */
 } Reconcile;
 
@@ -61,7 +61,7 @@ static gboolean
 gather(Reconcile *run, GError **error)
 {
     if (!(run->running = vfp_libvirt_list_pooled(run->conn, VFP_XML_LIVE, error)) ||
-        !(run->defined = vfp_libvirt_list_pooled(run->conn, VFP_XML_PERSISTENT, error)))
+        !(run->defined = vfp_libvirt_list_pooled_metadata(run->conn, VFP_XML_PERSISTENT, error)))
         return FALSE;
     /* Of two domains reserving one VF, the first by name keeps it. */
     g_ptr_array_sort(run->defined, compare_domain_names);
@@ -122,6 +122,9 @@ reconcile_reservations(Reconcile *run, GError **error)
 {
     g_autoptr(GHashTable) owner = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) loser = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GPtrArray) pools = NULL;
+    VfpResolveShared shared = {.host = host};
     GHashTableIter iter;
     gpointer name;
 
@@ -144,6 +147,9 @@ reconcile_reservations(Reconcile *run, GError **error)
             }
         }
     }
+    if (g_hash_table_size(loser) > 0 && !run->dry_run &&
+        !(shared.pools = pools = vfp_pool_load_all(error)))
+        return FALSE;
     g_hash_table_iter_init(&iter, loser);
     while (g_hash_table_iter_next(&iter, &name, NULL)) {
         g_autoptr(VirDomain) dom = vfp_libvirt_lookup(run->conn, name, error);
@@ -152,7 +158,7 @@ reconcile_reservations(Reconcile *run, GError **error)
         report(run, "domain '%s' reserved a VF that domain '%s' also reserves: resolved again",
                (const char *)name, (const char *)g_hash_table_lookup(loser, name));
         if (!run->dry_run &&
-            (!dom || !(resolution = vfp_libvirt_resolve(run->conn, dom, NULL, error))))
+            (!dom || !(resolution = vfp_libvirt_resolve(run->conn, dom, &shared, error))))
             return FALSE;
     }
     return TRUE;
