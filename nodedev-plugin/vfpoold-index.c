@@ -10,6 +10,8 @@
 
 struct _VfpdIndex {
     GHashTable *domains; /* name -> VfpdDomain * */
+    GHashTable *echoes;  /* name -> how many of vfpoold's own defines have yet to come back as
+                          * DEFINED events, which then need no fetch */
     guint64 fetches;     /* libvirt calls that read a domain, for the benchmarks */
 };
 
@@ -30,6 +32,7 @@ vfpd_index_new(void)
 
     index->domains =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vfpd_domain_free);
+    index->echoes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return index;
 }
 
@@ -39,7 +42,69 @@ vfpd_index_free(VfpdIndex *index)
     if (!index)
         return;
     g_hash_table_unref(index->domains);
+    g_hash_table_unref(index->echoes);
     g_free(index);
+}
+
+static gboolean
+is_element(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && g_str_equal((const char *)node->name, name);
+}
+
+/* Drops from PARENT's children the elements KEEP rejects, and all else but elements. */
+static void
+prune(xmlNode *parent, gboolean (*keep)(xmlNode *node))
+{
+    xmlNode *next;
+
+    for (xmlNode *node = parent->children; node; node = next) {
+        next = node->next;
+        if (node->type != XML_ELEMENT_NODE || !keep(node)) {
+            xmlUnlinkNode(node);
+            xmlFreeNode(node);
+        }
+    }
+}
+
+static gboolean
+keep_in_domain(xmlNode *node)
+{
+    return is_element(node, "name") || is_element(node, "uuid") || is_element(node, "numatune") ||
+           is_element(node, "metadata") || is_element(node, "devices");
+}
+
+static gboolean
+keep_in_metadata(xmlNode *node)
+{
+    return node->ns && g_strcmp0((const char *)node->ns->href, VFP_DOMAIN_NS) == 0;
+}
+
+/* The devices a request can map to. */
+static gboolean
+keep_in_devices(xmlNode *node)
+{
+    return is_element(node, "hostdev") || is_element(node, "interface");
+}
+
+/* Keeps of CONFIG's document only what vfpoold decides from (its name, UUID, <numatune>,
+ * vfpool metadata and the devices requests map to): a whole definition costs tens of KB in
+ * memory per domain, and hosts define thousands. vfpoold writes only fresh reads. */
+static VfpDomain *
+trim(VfpDomain *config)
+{
+    xmlNode *root = config ? xmlDocGetRootElement(config->doc) : NULL;
+
+    if (!root)
+        return config;
+    prune(root, keep_in_domain);
+    for (xmlNode *node = root->children; node; node = node->next) {
+        if (is_element(node, "metadata"))
+            prune(node, keep_in_metadata);
+        else if (is_element(node, "devices"))
+            prune(node, keep_in_devices);
+    }
+    return config;
 }
 
 /* The persistent definition when it carries vfpool metadata: asking libvirt for the
@@ -50,8 +115,6 @@ fetch_config(VfpdIndex *index, virDomainPtr dom)
     g_autoptr(GError) error = NULL;
     VfpDomain *config;
 
-    if (virDomainIsPersistent(dom) != 1)
-        return NULL;
     index->fetches++;
     if (!vfp_libvirt_has_metadata(dom, VFP_XML_PERSISTENT))
         return NULL;
@@ -60,7 +123,7 @@ fetch_config(VfpdIndex *index, virDomainPtr dom)
     if (!config)
         g_warning("domain '%s': %s; vfpoold leaves it alone until it is fixed",
                   virDomainGetName(dom), error->message);
-    return config;
+    return trim(config);
 }
 
 /* What a running domain passes through, vfpool's VFs or not: no one else may get those. */
@@ -69,47 +132,67 @@ fetch_passed(VfpdIndex *index, virDomainPtr dom)
 {
     g_autoptr(VfpDomain) live = NULL;
 
-    if (virDomainIsActive(dom) != 1)
-        return g_ptr_array_new_with_free_func(g_free);
     index->fetches++;
     live = vfp_libvirt_load(dom, VFP_XML_LIVE, NULL);
     return live ? vfp_domain_pci_sources(live) : g_ptr_array_new_with_free_func(g_free);
 }
 
-/* Reads DOM again and puts it in the index, keeping what was logged about it. */
-VfpdDomain *
-vfpd_index_refresh(VfpdIndex *index, virDomainPtr dom)
+/* Puts DOM, running or not (ACTIVE) and persistent or not (PERSISTENT), in the index, keeping
+ * what was logged about it. */
+static VfpdDomain *
+refresh_as(VfpdIndex *index, virDomainPtr dom, gboolean active, gboolean persistent)
 {
     VfpdDomain *old = g_hash_table_lookup(index->domains, virDomainGetName(dom));
     VfpdDomain *domain = g_new0(VfpdDomain, 1);
 
     domain->name = g_strdup(virDomainGetName(dom));
-    domain->active = virDomainIsActive(dom) == 1;
-    domain->config = fetch_config(index, dom);
-    domain->passed = fetch_passed(index, dom);
+    domain->active = active;
+    domain->config = persistent ? fetch_config(index, dom) : NULL;
+    domain->passed = active ? fetch_passed(index, dom) : g_ptr_array_new_with_free_func(g_free);
     if (old)
         domain->last_note = g_steal_pointer(&old->last_note);
     g_hash_table_replace(index->domains, domain->name, domain);
     return domain;
 }
 
-/* One pass over every domain: at connect, and at SIGHUP. */
+/* Reads DOM again and puts it in the index, keeping what was logged about it. */
+VfpdDomain *
+vfpd_index_refresh(VfpdIndex *index, virDomainPtr dom)
+{
+    return refresh_as(index, dom, virDomainIsActive(dom) == 1, virDomainIsPersistent(dom) == 1);
+}
+
+/* One pass over every domain: at connect, and at SIGHUP. Listing the running and the stopped
+ * ones apart says which is which without asking per domain; a stopped domain is persistent. */
 gboolean
 vfpd_index_load(VfpdIndex *index, virConnectPtr conn, GError **error)
 {
-    virDomainPtr *doms = NULL;
-    int count = virConnectListAllDomains(conn, &doms, 0);
+    virDomainPtr *running = NULL;
+    virDomainPtr *stopped = NULL;
+    int n_running = virConnectListAllDomains(conn, &running, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    int n_stopped =
+        n_running < 0 ? -1
+                      : virConnectListAllDomains(conn, &stopped, VIR_CONNECT_LIST_DOMAINS_INACTIVE);
 
-    if (count < 0) {
+    if (n_stopped < 0) {
         vfp_libvirt_set_error(error, "cannot list libvirt domains");
+        for (int i = 0; i < n_running; i++)
+            virDomainFree(running[i]);
+        free(running);
         return FALSE;
     }
     g_hash_table_remove_all(index->domains);
-    for (int i = 0; i < count; i++) {
-        vfpd_index_refresh(index, doms[i]);
-        virDomainFree(doms[i]);
+    g_hash_table_remove_all(index->echoes);
+    for (int i = 0; i < n_running; i++) {
+        refresh_as(index, running[i], TRUE, virDomainIsPersistent(running[i]) == 1);
+        virDomainFree(running[i]);
     }
-    free(doms);
+    for (int i = 0; i < n_stopped; i++) {
+        refresh_as(index, stopped[i], FALSE, TRUE);
+        virDomainFree(stopped[i]);
+    }
+    free(running);
+    free(stopped);
     return TRUE;
 }
 
@@ -117,6 +200,7 @@ void
 vfpd_index_forget(VfpdIndex *index, const char *name)
 {
     g_hash_table_remove(index->domains, name);
+    g_hash_table_remove(index->echoes, name);
 }
 
 VfpdDomain *
@@ -125,18 +209,62 @@ vfpd_index_lookup(VfpdIndex *index, const char *name)
     return g_hash_table_lookup(index->domains, name);
 }
 
-/* After vfpoold wrote NAME's definition itself: CONFIG (taken) is what it now holds. */
-void
-vfpd_index_set_config(VfpdIndex *index, const char *name, VfpDomain *config)
+/* Whether a VF reserved in BEFORE is not in AFTER (either may be NULL): it freed up. */
+gboolean
+vfpd_reservations_shrank(const VfpDomain *before, const VfpDomain *after)
+{
+    for (guint i = 0; before && i < before->reservations->len; i++) {
+        const VfpReservation *old = g_ptr_array_index(before->reservations, i);
+        gboolean kept = FALSE;
+
+        for (guint j = 0; after && j < after->reservations->len; j++)
+            kept |=
+                g_strcmp0(old->address,
+                          ((VfpReservation *)g_ptr_array_index(after->reservations, j))->address) ==
+                0;
+        if (!kept)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* After vfpoold read NAME's definition, and wrote it when WRITTEN: CONFIG (taken) is what it
+ * now holds, so the DEFINED event of that write needs no fetch (vfpd_index_take_echo).
+ * Returns whether reservations went: VFs freed up. */
+gboolean
+vfpd_index_set_config(VfpdIndex *index, const char *name, VfpDomain *config, gboolean written)
 {
     VfpdDomain *domain = g_hash_table_lookup(index->domains, name);
+    gboolean shrank;
 
     if (!domain) {
         vfp_domain_free(config);
-        return;
+        return FALSE;
     }
+    if (written)
+        g_hash_table_insert(
+            index->echoes, g_strdup(name),
+            GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(index->echoes, name)) + 1));
+    shrank = vfpd_reservations_shrank(domain->config, config);
     vfp_domain_free(domain->config);
-    domain->config = config;
+    domain->config = trim(config);
+    return shrank;
+}
+
+/* Whether a DEFINED event for NAME is the echo of vfpoold's own write, which the index holds
+ * already: events come in order, so a user's define after it still gets fetched. */
+gboolean
+vfpd_index_take_echo(VfpdIndex *index, const char *name)
+{
+    guint pending = GPOINTER_TO_UINT(g_hash_table_lookup(index->echoes, name));
+
+    if (pending == 0)
+        return FALSE;
+    if (pending == 1)
+        g_hash_table_remove(index->echoes, name);
+    else
+        g_hash_table_insert(index->echoes, g_strdup(name), GUINT_TO_POINTER(pending - 1));
+    return TRUE;
 }
 
 static int

@@ -1,7 +1,7 @@
 /* vfpoold's view of libvirt's domains, kept in memory: each domain's vfpool requests and
  * reservations (persistent definition) and, for running ones, the PCI devices they pass
  * through. Built by one pass over all domains at connect and SIGHUP, then updated from the
- * events that name one domain by fetching that domain alone. */
+ * events that name one domain by fetching that domain alone, and from what vfpoold writes. */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +12,8 @@
 typedef struct {
     char *name;
     gboolean active;
-    VfpDomain *config; /* the persistent definition when it carries vfpool metadata, else NULL */
+    VfpDomain *config; /* the persistent definition when it carries vfpool metadata, else NULL;
+                        * trimmed to what decisions read: never written back */
     GPtrArray *passed; /* char *: PCI addresses the running domain passes through; may be empty */
     char *last_note;   /* what was last logged about it: each change is logged once */
 } VfpdDomain;
@@ -27,7 +28,10 @@ gboolean vfpd_index_load(VfpdIndex *index, virConnectPtr conn, GError **error);
 VfpdDomain *vfpd_index_refresh(VfpdIndex *index, virDomainPtr dom);
 void vfpd_index_forget(VfpdIndex *index, const char *name);
 VfpdDomain *vfpd_index_lookup(VfpdIndex *index, const char *name);
-void vfpd_index_set_config(VfpdIndex *index, const char *name, VfpDomain *config);
+gboolean vfpd_index_set_config(VfpdIndex *index, const char *name, VfpDomain *config,
+                               gboolean written);
+gboolean vfpd_index_take_echo(VfpdIndex *index, const char *name);
+gboolean vfpd_reservations_shrank(const VfpDomain *before, const VfpDomain *after);
 GPtrArray *vfpd_index_domains(VfpdIndex *index);
 GHashTable *vfpd_index_users(VfpdIndex *index);
 GHashTable *vfpd_index_reserved_by(VfpdIndex *index, const char *except);

@@ -164,8 +164,9 @@ evaluate(VfpdIndex *index, VfpdDomain *domain, GHashTable *users, VfpLedger *led
 }
 
 /* The user removed the device of a request that had a VF: the domain no longer wants it.
- * Checked again on a fresh read of the definition before anything is written. */
-static void
+ * Checked again on a fresh read of the definition before anything is written. Returns whether
+ * VFs freed up. */
+static gboolean
 drop_requests(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, GPtrArray *aliases)
 {
     g_autoptr(VirDomain) dom = virDomainLookupByName(conn, domain->name);
@@ -175,7 +176,7 @@ drop_requests(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, GPtrArra
     g_autofree char *message = NULL;
 
     if (!fresh)
-        return;
+        return FALSE;
     for (guint i = 0; i < aliases->len; i++) {
         const char *alias = g_ptr_array_index(aliases, i);
         const VfpReservation *reservation = vfp_domain_find_reservation(fresh, alias);
@@ -191,7 +192,7 @@ drop_requests(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, GPtrArra
             break;
     }
     if (!error && what->len == 0)
-        return;
+        return FALSE;
     if (!error) {
         message = g_strdup_printf("dropped %s: its device was removed from the definition; add "
                                   "the request again to get a VF",
@@ -200,10 +201,10 @@ drop_requests(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, GPtrArra
     }
     if (error || !vfp_libvirt_define(conn, fresh, &error)) {
         note_once(domain, G_LOG_LEVEL_WARNING, error->message);
-        return;
+        return FALSE;
     }
     note_once(domain, G_LOG_LEVEL_MESSAGE, message);
-    vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh));
+    return vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh), TRUE);
 }
 
 /* Records why DOMAIN waits, in its metadata, when that changed. */
@@ -223,12 +224,12 @@ set_waiting(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char
                   error->message);
         return;
     }
-    vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh));
+    vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh), TRUE);
 }
 
 /* SHARED holds the pass's sysfs and pools; the reservations come from the index, as the
- * resolves before this one left it. */
-static void
+ * resolves before this one left it. Returns whether VFs freed up (the domain moved). */
+static gboolean
 resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *why, gboolean quietly,
         VfpResolveShared *shared)
 {
@@ -239,20 +240,21 @@ resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *wh
     g_autofree char *note = NULL;
 
     if (!dom)
-        return;
+        return FALSE;
     shared->reserved = reserved;
     resolution = vfp_libvirt_resolve(conn, dom, shared, &error);
     shared->reserved = NULL;
     if (!resolution) {
         if (quietly)
-            return;
+            return FALSE;
         note_once(domain, G_LOG_LEVEL_WARNING, error->message);
         set_waiting(index, conn, domain, error->message);
-        return;
+        return FALSE;
     }
     note = g_strdup_printf("%s: resolved%s", why, resolution->changed ? "" : " (no change)");
     note_once(domain, G_LOG_LEVEL_MESSAGE, note);
-    vfpd_index_set_config(index, domain->name, g_steal_pointer(&resolution->domain));
+    return vfpd_index_set_config(index, domain->name, g_steal_pointer(&resolution->domain),
+                                 resolution->changed);
 }
 
 /* Waiting domains first, the longest waiting first; then the others by name; domains that
@@ -343,6 +345,9 @@ vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
     if (!pools)
         g_debug("%s", error->message);
     decisions = decide(index, work, host);
+    /* What this pass writes is in the index at once (no fetch on its DEFINED event): what it
+     * frees is left in WORK for the next pass. */
+    vfpd_work_clear(work);
 
     for (guint i = 0; decisions && i < decisions->len; i++) {
         const Decision *decision = g_ptr_array_index(decisions, i);
@@ -352,17 +357,16 @@ vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
             continue;
         switch (decision->verdict) {
         case VERDICT_DROP:
-            drop_requests(index, conn, domain, decision->drops);
+            work->freed |= drop_requests(index, conn, domain, decision->drops);
             break;
         case VERDICT_RESOLVE:
-            resolve(index, conn, domain, decision->why, FALSE, &shared);
+            work->freed |= resolve(index, conn, domain, decision->why, FALSE, &shared);
             break;
         case VERDICT_RELEASED:
-            resolve(index, conn, domain, decision->why, TRUE, &shared);
+            work->freed |= resolve(index, conn, domain, decision->why, TRUE, &shared);
             break;
         case VERDICT_OK:
             break;
         }
     }
-    vfpd_work_clear(work);
 }

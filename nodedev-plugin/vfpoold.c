@@ -26,7 +26,7 @@
 #include "vfpoold-keeper.h"
 
 #define RECONNECT_SECONDS 5
-#define COALESCE_MS 300
+#define COALESCE_MS 50
 #define SETTLE_MS 2000
 
 static char *opt_connect;
@@ -40,8 +40,9 @@ typedef struct {
     int metadata_callback;
     int nodedev_callback;
     int nodedev_update_callback;
-    int scan_timer;  /* coalesces bursts of events into one scan */
-    int retry_timer; /* reconnects while libvirt is away */
+    int scan_timer;      /* coalesces bursts of events into one scan */
+    gboolean scan_armed; /* by the first event since the last scan */
+    int retry_timer;     /* reconnects while libvirt is away */
     gboolean closed;
     gboolean devices_changed; /* a node-device event came since the last scan */
     VfpdIndex *index;
@@ -99,6 +100,8 @@ write_metrics(Daemon *daemon)
     }
 }
 
+static void schedule_scan(Daemon *daemon);
+
 /* Decides about the domains the events since the last pass concern, and acts; then brings the
  * metrics textfile up to date. */
 static void
@@ -109,6 +112,9 @@ scan(Daemon *daemon)
     in_libvirt_work = 1;
     vfpd_keeper_run(daemon->index, daemon->conn, &daemon->work);
     in_libvirt_work = 0;
+    /* VFs this pass freed go to waiting domains in the next. */
+    if (vfpd_work_pending(&daemon->work))
+        schedule_scan(daemon);
     write_metrics(daemon);
     g_debug("%" G_GUINT64_FORMAT " domain fetches so far", vfpd_index_fetches(daemon->index));
 }
@@ -133,6 +139,7 @@ scan_timer_fired(int timer, void *opaque)
     Daemon *daemon = opaque;
 
     virEventUpdateTimeout(daemon->scan_timer, -1);
+    daemon->scan_armed = FALSE;
     if (daemon->conn && !daemon->closed)
         scan(daemon);
     /* The kernel announces new VFs (and the PF's change) before sriov_numvfs reads the new
@@ -140,50 +147,49 @@ scan_timer_fired(int timer, void *opaque)
     if (daemon->devices_changed) {
         daemon->devices_changed = FALSE;
         daemon->work.all = daemon->work.freed = TRUE;
-        virEventUpdateTimeout(daemon->scan_timer, SETTLE_MS);
+        if (!daemon->scan_armed)
+            virEventUpdateTimeout(daemon->scan_timer, SETTLE_MS);
     }
 }
 
+/* The first event since the last scan arms the timer and later ones do not push it back: a
+ * burst (a script defining many domains) is taken in one pass after COALESCE_MS, and what
+ * comes during a pass in the next, yet a steady stream of events cannot hold scans off. */
 static void
 schedule_scan(Daemon *daemon)
 {
+    if (daemon->scan_armed)
+        return;
+    daemon->scan_armed = TRUE;
     virEventUpdateTimeout(daemon->scan_timer, COALESCE_MS);
 }
 
+/* A defined domain is read again alone, unless this is the echo of vfpoold's own write, which
+ * the index holds already. Its reservations may have gone (released, edited, re-pointed):
+ * then VFs freed up; one that released them itself does not get them back. Returns whether
+ * there is anything to look at. */
 static gboolean
-reservations_shrank(const VfpDomain *before, const VfpDomain *after)
-{
-    for (guint i = 0; before && i < before->reservations->len; i++) {
-        const VfpReservation *old = g_ptr_array_index(before->reservations, i);
-        gboolean kept = FALSE;
-
-        for (guint j = 0; after && j < after->reservations->len; j++)
-            kept |=
-                g_strcmp0(old->address,
-                          ((VfpReservation *)g_ptr_array_index(after->reservations, j))->address) ==
-                0;
-        if (!kept)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* A defined domain is read again alone. Its reservations may have gone (released, edited,
- * re-pointed): then VFs freed up; one that released them itself does not get them back. */
-static void
 domain_defined(Daemon *daemon, virDomainPtr dom)
 {
-    VfpdDomain *old = vfpd_index_lookup(daemon->index, virDomainGetName(dom));
-    g_autoptr(VfpDomain) before = old ? g_steal_pointer(&old->config) : NULL;
-    VfpdDomain *now = vfpd_index_refresh(daemon->index, dom);
+    VfpdDomain *old;
+    g_autoptr(VfpDomain) before = NULL;
+    VfpdDomain *now;
 
+    if (vfpd_index_take_echo(daemon->index, virDomainGetName(dom))) {
+        g_debug("domain '%s': its definition is the one vfpoold wrote", virDomainGetName(dom));
+        return FALSE;
+    }
+    old = vfpd_index_lookup(daemon->index, virDomainGetName(dom));
+    before = old ? g_steal_pointer(&old->config) : NULL;
+    now = vfpd_index_refresh(daemon->index, dom);
     g_hash_table_add(daemon->work.dirty, g_strdup(now->name));
-    if (reservations_shrank(before, now->config)) {
+    if (vfpd_reservations_shrank(before, now->config)) {
         daemon->work.freed = TRUE;
         if (now->config && now->config->status.state == VFP_STATUS_RELEASED &&
             (!before || before->status.state != VFP_STATUS_RELEASED))
             g_hash_table_add(daemon->work.exempt, g_strdup(now->name));
     }
+    return TRUE;
 }
 
 static int
@@ -198,7 +204,8 @@ domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
             event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event] : "changed");
     switch (event) {
     case VIR_DOMAIN_EVENT_DEFINED:
-        domain_defined(daemon, dom);
+        if (!domain_defined(daemon, dom))
+            return 0;
         break;
     case VIR_DOMAIN_EVENT_UNDEFINED:
         /* A transient domain still running is only no longer persistent. */
@@ -231,9 +238,9 @@ domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 static void
 metadata_changed(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri, void *opaque)
 {
-    if (type != VIR_DOMAIN_METADATA_ELEMENT || g_strcmp0(nsuri, VFP_DOMAIN_NS) != 0)
+    if (type != VIR_DOMAIN_METADATA_ELEMENT || g_strcmp0(nsuri, VFP_DOMAIN_NS) != 0 ||
+        !domain_defined(opaque, dom))
         return;
-    domain_defined(opaque, dom);
     schedule_scan(opaque);
 }
 
