@@ -93,6 +93,10 @@ fails_with "domain without requests" "has no vfpool:vf request" 1 \
     "$vfpool" resolve --xml "$tmp/plain.xml"
 head -c 4096 /dev/urandom >"$tmp/garbage.xml"
 fails_with "binary garbage" "not well-formed" 1 "$vfpool" resolve --xml "$tmp/garbage.xml"
+# libxml2 says this one in two lines: vfpool in one.
+printf '<domain><name>\377\376\375</name></domain>' >"$tmp/not-utf8.xml"
+fails_with "XML that is not UTF-8" "Input is not proper UTF-8, indicate encoding !; Bytes: 0xFF" 1 \
+    "$vfpool" resolve --xml "$tmp/not-utf8.xml"
 
 # --- usage
 fails_with "no command" "no command given" 2 "$vfpool"

@@ -21,10 +21,16 @@ static void
 capture_structured_error(void *opaque, xmlErrorPtr err)
 {
     XmlErrorCapture *capture = opaque;
+    g_autofree char *message = NULL;
+    g_auto(GStrv) lines = NULL;
 
     if (capture->message || !err || !err->message)
         return;
-    capture->message = g_strchomp(g_strdup(err->message));
+    /* Some of libxml2's messages span lines ("...encoding !\nBytes: 0xFF ..."), and every
+     * error vfpool reports is one line. */
+    message = g_strdup(err->message);
+    lines = g_strsplit(g_strstrip(message), "\n", -1);
+    capture->message = g_strjoinv("; ", lines);
     capture->line = err->line;
 }
 
