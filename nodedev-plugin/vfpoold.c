@@ -164,24 +164,15 @@ schedule_scan(Daemon *daemon)
     virEventUpdateTimeout(daemon->scan_timer, COALESCE_MS);
 }
 
-/* A defined domain is read again alone, unless this is the echo of vfpoold's own write, which
- * the index holds already. Its reservations may have gone (released, edited, re-pointed):
- * then VFs freed up; one that released them itself does not get them back. Returns whether
- * there is anything to look at. */
-static gboolean
+/* A defined domain is read again alone. Its reservations may have gone (released, edited,
+ * re-pointed): then VFs freed up; one that released them itself does not get them back. */
+static void
 domain_defined(Daemon *daemon, virDomainPtr dom)
 {
-    VfpdDomain *old;
-    g_autoptr(VfpDomain) before = NULL;
-    VfpdDomain *now;
+    VfpdDomain *old = vfpd_index_lookup(daemon->index, virDomainGetName(dom));
+    g_autoptr(VfpDomain) before = old ? g_steal_pointer(&old->config) : NULL;
+    VfpdDomain *now = vfpd_index_refresh(daemon->index, dom);
 
-    if (vfpd_index_take_echo(daemon->index, virDomainGetName(dom))) {
-        g_debug("domain '%s': its definition is the one vfpoold wrote", virDomainGetName(dom));
-        return FALSE;
-    }
-    old = vfpd_index_lookup(daemon->index, virDomainGetName(dom));
-    before = old ? g_steal_pointer(&old->config) : NULL;
-    now = vfpd_index_refresh(daemon->index, dom);
     g_hash_table_add(daemon->work.dirty, g_strdup(now->name));
     if (vfpd_reservations_shrank(before, now->config)) {
         daemon->work.freed = TRUE;
@@ -189,7 +180,6 @@ domain_defined(Daemon *daemon, virDomainPtr dom)
             (!before || before->status.state != VFP_STATUS_RELEASED))
             g_hash_table_add(daemon->work.exempt, g_strdup(now->name));
     }
-    return TRUE;
 }
 
 static int
@@ -200,12 +190,16 @@ domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
                                         "shutdown",  "pmsuspended", "crashed"};
     Daemon *daemon = opaque;
 
+    /* The echo of vfpoold's own write: the index holds that definition already. Not logged
+     * either: a pass ends the log when vfpoold is idle. */
+    if (event == VIR_DOMAIN_EVENT_DEFINED &&
+        vfpd_index_take_echo(daemon->index, virDomainGetName(dom)))
+        return 0;
     g_debug("domain '%s' %s", virDomainGetName(dom),
             event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event] : "changed");
     switch (event) {
     case VIR_DOMAIN_EVENT_DEFINED:
-        if (!domain_defined(daemon, dom))
-            return 0;
+        domain_defined(daemon, dom);
         break;
     case VIR_DOMAIN_EVENT_UNDEFINED:
         /* A transient domain still running is only no longer persistent. */
@@ -238,9 +232,9 @@ domain_event(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 static void
 metadata_changed(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri, void *opaque)
 {
-    if (type != VIR_DOMAIN_METADATA_ELEMENT || g_strcmp0(nsuri, VFP_DOMAIN_NS) != 0 ||
-        !domain_defined(opaque, dom))
+    if (type != VIR_DOMAIN_METADATA_ELEMENT || g_strcmp0(nsuri, VFP_DOMAIN_NS) != 0)
         return;
+    domain_defined(opaque, dom);
     schedule_scan(opaque);
 }
 
