@@ -6,7 +6,7 @@
 #
 #   bench_libvirtd_start DIR   starts one; prints its URI (qemu+unix:///system?socket=...)
 #   bench_libvirtd_stop DIR    stops it (SIGTERM, then SIGKILL after 10 s)
-#   bench_define URI FILE...   defines every domain XML FILE in one virsh session
+#   bench_define URI FILE...   defines every domain XML FILE through one virsh process
 # Needs root; BENCH_LIBVIRT_CACHE (QEMU's probed capabilities, kept between runs) may be set.
 
 bench_libvirtd_start() {

@@ -138,7 +138,7 @@ for n in $sizes; do
     domains "$dir/xml" "new${n}_" 5 $((n + 1))
     t0=$EPOCHREALTIME
     bench_define "$uri" "$dir/xml/$prefix"*.xml
-    echo "vfpoold $n domains: defined in one virsh session in $(secs "$t0" "$EPOCHREALTIME") s"
+    echo "vfpoold $n domains: defined through one virsh process in $(secs "$t0" "$EPOCHREALTIME") s"
 
     export VFPOOL_STATE_DIR=$dir/state
     log=$dir/vfpoold.log rpc=$dir/rpc.log
