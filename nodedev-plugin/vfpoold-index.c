@@ -20,6 +20,7 @@ vfpd_domain_free(VfpdDomain *domain)
 {
     g_free(domain->name);
     vfp_domain_free(domain->config);
+    vfp_domain_free(domain->live);
     g_clear_pointer(&domain->passed, g_ptr_array_unref);
     g_free(domain->last_note);
     g_free(domain);
@@ -126,15 +127,18 @@ fetch_config(VfpdIndex *index, virDomainPtr dom)
     return trim(config);
 }
 
-/* What a running domain passes through, vfpool's VFs or not: no one else may get those. */
-static GPtrArray *
-fetch_passed(VfpdIndex *index, virDomainPtr dom)
+/* What the running DOMAIN passes through, vfpool's VFs or not (no one else may get those), and
+ * the VFs it holds for its requests (its persistent definition should reserve them). */
+static void
+fetch_live(VfpdIndex *index, virDomainPtr dom, VfpdDomain *domain)
 {
     g_autoptr(VfpDomain) live = NULL;
 
     index->fetches++;
     live = vfp_libvirt_load(dom, VFP_XML_LIVE, NULL);
-    return live ? vfp_domain_pci_sources(live) : g_ptr_array_new_with_free_func(g_free);
+    domain->passed = live ? vfp_domain_pci_sources(live) : g_ptr_array_new_with_free_func(g_free);
+    if (live && live->requests->len > 0)
+        domain->live = trim(g_steal_pointer(&live));
 }
 
 /* Puts DOM, running or not (ACTIVE) and persistent or not (PERSISTENT), in the index, keeping
@@ -148,7 +152,10 @@ refresh_as(VfpdIndex *index, virDomainPtr dom, gboolean active, gboolean persist
     domain->name = g_strdup(virDomainGetName(dom));
     domain->active = active;
     domain->config = persistent ? fetch_config(index, dom) : NULL;
-    domain->passed = active ? fetch_passed(index, dom) : g_ptr_array_new_with_free_func(g_free);
+    if (active)
+        fetch_live(index, dom, domain);
+    else
+        domain->passed = g_ptr_array_new_with_free_func(g_free);
     if (old)
         domain->last_note = g_steal_pointer(&old->last_note);
     g_hash_table_replace(index->domains, domain->name, domain);

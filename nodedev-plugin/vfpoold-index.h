@@ -1,7 +1,8 @@
 /* vfpoold's view of libvirt's domains, kept in memory: each domain's vfpool requests and
  * reservations (persistent definition) and, for running ones, the PCI devices they pass
- * through. Built by one pass over all domains at connect and SIGHUP, then updated from the
- * events that name one domain by fetching that domain alone, and from what vfpoold writes. */
+ * through and the VFs they hold. Built by one pass over all domains at connect and SIGHUP, then
+ * updated from the events that name one domain by fetching that domain alone, and from what vfpoold
+ * writes. */
 #pragma once
 
 #include <glib.h>
@@ -14,6 +15,8 @@ typedef struct {
     gboolean active;
     VfpDomain *config; /* the persistent definition when it carries vfpool metadata, else NULL;
                         * trimmed to what decisions read: never written back */
+    VfpDomain *live;   /* the running domain's live definition when it makes vfpool requests,
+                        * else NULL; trimmed as CONFIG */
     GPtrArray *passed; /* char *: PCI addresses the running domain passes through; may be empty */
     char *last_note;   /* what was last logged about it: each change is logged once */
 } VfpdDomain;

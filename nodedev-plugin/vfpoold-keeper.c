@@ -13,13 +13,14 @@ typedef enum {
     VERDICT_RESOLVE,  /* WHY says what is wrong */
     VERDICT_DROP,     /* DROPS lists requests whose device the user removed */
     VERDICT_RELEASED, /* released by the user: resolved only with VFs nobody waits for */
+    VERDICT_FOLLOW,   /* running; ALIASES lists requests its definition reserves other VFs for */
 } Verdict;
 
 typedef struct {
     char *name;
     Verdict verdict;
     char *why;
-    GPtrArray *drops; /* char *: aliases */
+    GPtrArray *aliases; /* char *: the requests to drop (DROP) or to follow (FOLLOW) */
     VfpStatusState status;
     gint64 since;
 } Decision;
@@ -29,7 +30,7 @@ decision_free(Decision *decision)
 {
     g_free(decision->name);
     g_free(decision->why);
-    g_clear_pointer(&decision->drops, g_ptr_array_unref);
+    g_clear_pointer(&decision->aliases, g_ptr_array_unref);
     g_free(decision);
 }
 
@@ -227,6 +228,40 @@ set_waiting(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char
     vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh), TRUE);
 }
 
+/* The running DOMAIN's persistent definition reserves other VFs than the ones it holds (or
+ * none) for some requests: libvirt defined it from elsewhere, such as the copy a migration
+ * with --persistent brings from the source host, which the hook never sees. It gets the VFs
+ * the domain runs with, which stay its own until it stops. Checked again on fresh reads.
+ * Returns whether VFs freed up. */
+static gboolean
+follow_live(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain)
+{
+    g_autoptr(VirDomain) dom = virDomainLookupByName(conn, domain->name);
+    g_autoptr(VfpDomain) live = dom ? vfp_libvirt_load(dom, VFP_XML_LIVE, NULL) : NULL;
+    g_autoptr(VfpDomain) fresh = live ? vfp_libvirt_load(dom, VFP_XML_PERSISTENT, NULL) : NULL;
+    g_autoptr(GPtrArray) aliases = fresh ? vfp_domain_stale_reservations(fresh, live) : NULL;
+    g_autoptr(GString) what = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+
+    if (!aliases || virDomainIsActive(dom) != 1)
+        return FALSE;
+    for (guint i = 0; i < aliases->len && !error; i++) {
+        const char *alias = g_ptr_array_index(aliases, i);
+
+        g_string_append_printf(what, "%svf '%s' VF %s", what->len ? ", " : "", alias,
+                               vfp_domain_find_reservation(live, alias)->address);
+        vfp_domain_copy_reservation(fresh, live, alias, &error);
+    }
+    if (error || !vfp_libvirt_define(conn, fresh, &error)) {
+        note_once(domain, G_LOG_LEVEL_WARNING, error->message);
+        return FALSE;
+    }
+    message = g_strdup_printf("its definition now reserves the VFs it runs with: %s", what->str);
+    note_once(domain, G_LOG_LEVEL_MESSAGE, message);
+    return vfpd_index_set_config(index, domain->name, g_steal_pointer(&fresh), TRUE);
+}
+
 /* SHARED holds the pass's sysfs and pools; the reservations come from the index, as the
  * resolves before this one left it. Returns whether VFs freed up (the domain moved). */
 static gboolean
@@ -257,19 +292,30 @@ resolve(VfpdIndex *index, virConnectPtr conn, VfpdDomain *domain, const char *wh
                                  resolution->changed);
 }
 
-/* Waiting domains first, the longest waiting first; then the others by name; domains that
- * released their VFs last, those that released first before the others. */
+/* Running domains first: what they hold is settled before stopped domains are resolved
+ * around it. Then waiting domains, the longest waiting first; then the others by name;
+ * domains that released their VFs last, those that released first before the others. */
+static int
+rank(const Decision *decision)
+{
+    if (decision->verdict == VERDICT_FOLLOW)
+        return -1;
+    if (decision->verdict == VERDICT_RELEASED)
+        return 2;
+    return decision->status == VFP_STATUS_WAITING ? 0 : 1;
+}
+
 static int
 compare_decisions(gconstpointer pa, gconstpointer pb)
 {
     const Decision *a = *(Decision *const *)pa;
     const Decision *b = *(Decision *const *)pb;
-    int rank_a = a->verdict == VERDICT_RELEASED ? 2 : a->status == VFP_STATUS_WAITING ? 0 : 1;
-    int rank_b = b->verdict == VERDICT_RELEASED ? 2 : b->status == VFP_STATUS_WAITING ? 0 : 1;
+    int rank_a = rank(a);
+    int rank_b = rank(b);
 
     if (rank_a != rank_b)
         return rank_a - rank_b;
-    if (rank_a != 1 && a->since != b->since)
+    if (rank_a >= 0 && rank_a != 1 && a->since != b->since)
         return a->since < b->since ? -1 : 1;
     return g_strcmp0(a->name, b->name);
 }
@@ -283,8 +329,8 @@ in_scope(const VfpdWork *work, const VfpdDomain *domain)
            (work->freed && (state == VFP_STATUS_WAITING || state == VFP_STATUS_RELEASED));
 }
 
-/* The decisions about the stopped annotated domains WORK concerns, made under one read of
- * the ledger. */
+/* The decisions about the annotated domains WORK concerns, made under one read of the
+ * ledger. */
 static GPtrArray *
 decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
 {
@@ -302,13 +348,18 @@ decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
         VfpdDomain *domain = g_ptr_array_index(domains, i);
         Decision *decision;
         char *why = NULL;
-        GPtrArray *drops = NULL;
+        GPtrArray *aliases = NULL;
         Verdict verdict;
 
-        if (domain->active || !domain->config || domain->config->requests->len == 0 ||
-            !in_scope(work, domain))
+        if (!domain->config || domain->config->requests->len == 0 || !in_scope(work, domain))
             continue;
-        verdict = evaluate(index, domain, users, ledger, host, &why, &drops);
+        if (domain->active) {
+            aliases =
+                domain->live ? vfp_domain_stale_reservations(domain->config, domain->live) : NULL;
+            verdict = aliases ? VERDICT_FOLLOW : VERDICT_OK;
+        } else {
+            verdict = evaluate(index, domain, users, ledger, host, &why, &aliases);
+        }
         if (verdict == VERDICT_OK ||
             (verdict == VERDICT_RELEASED &&
              (!work->freed || g_hash_table_contains(work->exempt, domain->name)))) {
@@ -318,10 +369,11 @@ decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
         decision = g_new0(Decision, 1);
         decision->name = g_strdup(domain->name);
         decision->verdict = verdict;
-        decision->why = why ? why
-                            : g_strdup("it had released its VFs, and a VF nobody waits "
-                                       "for freed up");
-        decision->drops = drops;
+        decision->why = why || verdict != VERDICT_RELEASED
+                            ? why
+                            : g_strdup("it had released its VFs, and a VF nobody waits for "
+                                       "freed up");
+        decision->aliases = aliases;
         decision->status = domain->config->status.state;
         decision->since = domain->config->status.since;
         g_ptr_array_add(decisions, decision);
@@ -357,7 +409,10 @@ vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
             continue;
         switch (decision->verdict) {
         case VERDICT_DROP:
-            work->freed |= drop_requests(index, conn, domain, decision->drops);
+            work->freed |= drop_requests(index, conn, domain, decision->aliases);
+            break;
+        case VERDICT_FOLLOW:
+            work->freed |= follow_live(index, conn, domain);
             break;
         case VERDICT_RESOLVE:
             work->freed |= resolve(index, conn, domain, decision->why, FALSE, &shared);

@@ -1,7 +1,8 @@
-/* What vfpoold decides about stopped annotated domains, from its index: resolve one that
+/* What vfpoold decides about annotated domains, from its index: resolve a stopped one that
  * needs it (never resolved, or its VF was taken, vanished or is reserved twice), drop a
- * request whose device the user removed, record why a domain waits for a VF, and give freed
- * VFs to the domains that have waited longest before domains that released theirs. */
+ * request whose device the user removed, record why a domain waits for a VF, give freed VFs
+ * to the domains that have waited longest before domains that released theirs, and make a
+ * running domain's definition reserve the VFs it runs with (after a migration). */
 #pragma once
 
 #include <glib.h>

@@ -164,6 +164,64 @@ test_edit_requests(void)
     g_assert_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND);
 }
 
+/* A domain as it runs (LIVE_VF in its device and reservation) or as its definition says. */
+static VfpDomain *
+parse_with_vf(const char *vf, const char *pool, const char *extra_request, GError **error)
+{
+    g_autofree char *bus = g_strndup(vf + 5, 2);
+    g_autofree char *slot = g_strndup(vf + 8, 2);
+    g_autofree char *xml = g_strdup_printf(
+        "<domain><name>d</name><uuid>u</uuid><metadata><v:vfpool " NS ">"
+        "<v:vf alias='ua-net' pool='%s'/>%s"
+        "<v:reservation alias='ua-net' address='%s' pf='0000:3b:00.0' index='1' vendor='0x8086' "
+        "device='0x10ca'/></v:vfpool></metadata><devices>"
+        "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+        "<address type='pci' domain='0x0000' bus='0x%s' slot='0x%s' function='0x%c'/></source>"
+        "<alias name='ua-net'/></hostdev></devices></domain>",
+        pool, extra_request, vf, bus, slot, vf[11]);
+
+    return parse(xml, error);
+}
+
+/* After a migration the running domain holds one VF and its definition names another: the
+ * definition is made to reserve the held one, and only for requests both make from the
+ * same pool. */
+static void
+test_stale_reservations(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) live = parse_with_vf("0000:3c:10.2", "p", "", &error);
+    g_autoptr(VfpDomain) config =
+        parse_with_vf("0000:3c:10.4", "p", "<v:vf alias='ua-new' pool='p'/>", &error);
+    g_autoptr(VfpDomain) same = parse_with_vf("0000:3c:10.2", "p", "", &error);
+    g_autoptr(VfpDomain) other_pool = parse_with_vf("0000:3c:10.4", "q", "", &error);
+    g_autoptr(GPtrArray) stale = NULL;
+    g_auto(VfpDeviceInfo) device = {0};
+    const VfpReservation *reservation;
+
+    g_assert_no_error(error);
+    g_assert_null(vfp_domain_stale_reservations(same, live));
+    g_assert_null(vfp_domain_stale_reservations(other_pool, live));
+    stale = vfp_domain_stale_reservations(config, live);
+    g_assert_nonnull(stale);
+    g_assert_cmpuint(stale->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(stale, 0), ==, "ua-net");
+
+    g_assert_true(vfp_domain_copy_reservation(config, live, "ua-net", &error));
+    g_assert_no_error(error);
+    reservation = vfp_domain_find_reservation(config, "ua-net");
+    g_assert_cmpstr(reservation->address, ==, "0000:3c:10.2");
+    g_assert_cmpuint(reservation->vendor_id, ==, 0x8086);
+    g_assert_cmpuint(reservation->device_id, ==, 0x10ca);
+    vfp_domain_get_device(config, "ua-net", &device);
+    g_assert_cmpstr(device.address, ==, "0000:3c:10.2");
+    g_assert_nonnull(vfp_domain_find_request(config, "ua-new"));
+    g_assert_null(vfp_domain_stale_reservations(config, live));
+
+    g_assert_false(vfp_domain_copy_reservation(config, live, "ua-new", &error));
+    g_assert_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -172,5 +230,6 @@ main(int argc, char **argv)
     g_test_add_func("/domain/plain", test_plain_domain);
     g_test_add_func("/domain/bad", test_bad_input);
     g_test_add_func("/domain/edit", test_edit_requests);
+    g_test_add_func("/domain/stale-reservations", test_stale_reservations);
     return g_test_run();
 }

@@ -448,19 +448,16 @@ sync_definition(Operation *op, const char *name)
     }
     g_hash_table_iter_init(&iter, aliases);
     while (g_hash_table_iter_next(&iter, &alias, NULL)) {
-        const VfpReservation *reservation = vfp_domain_find_reservation(live, alias);
-        const VfpRequest *request = NULL;
+        const VfpRequest *request = vfp_domain_find_request(live, alias);
         g_auto(VfpDeviceInfo) device = {0};
-        VfpAssignment assignment = {0};
 
         vfp_domain_get_device(live, alias, &device);
-        request = vfp_domain_find_request(live, alias);
         if (!request) {
             if (!vfp_domain_remove_request(config, alias, &error))
                 goto out;
             continue;
         }
-        if (!device.found || !reservation)
+        if (!device.found || !vfp_domain_find_reservation(live, alias))
             continue; /* a device that could not be plugged back: keep the definition */
         if (!vfp_domain_find_request(config, alias) &&
             !vfp_domain_add_request(config, live, alias, &error))
@@ -468,25 +465,13 @@ sync_definition(Operation *op, const char *name)
         if (g_strcmp0(vfp_domain_find_request(config, alias)->pool, request->pool) != 0 &&
             !vfp_domain_set_request_pool(config, alias, request->pool, &error))
             goto out;
-        assignment.request = vfp_domain_find_request(config, alias);
-        assignment.address = reservation->address;
-        assignment.pf = reservation->pf;
-        assignment.index = reservation->index;
-        assignment.network = device.network;
-        assignment.managed = device.managed;
-        if (!vfp_domain_set_reservation(config, &assignment, &error))
+        if (!vfp_domain_copy_reservation(config, live, alias, &error))
             goto out;
     }
     after = vfp_domain_to_string(config);
     if (!g_str_equal(before, after)) {
-        virDomainPtr defined = virDomainDefineXML(op->conn, after);
-
-        if (!defined) {
-            vfp_libvirt_set_error(&error, "domain '%s': libvirt refused the updated definition",
-                                  name);
+        if (!vfp_libvirt_define(op->conn, config, &error))
             goto out;
-        }
-        virDomainFree(defined);
         note_change(op, "domain '%s': definition updated for its next start", name);
     }
 out:

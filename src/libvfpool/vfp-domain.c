@@ -833,6 +833,63 @@ vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, G
     return domain_reload(domain, error);
 }
 
+/* Makes DOMAIN's device and reservation for ALIAS those of FROM: the VF the running domain
+ * FROM holds, for its persistent definition DOMAIN. */
+gboolean
+vfp_domain_copy_reservation(VfpDomain *domain, const VfpDomain *from, const char *alias,
+                            GError **error)
+{
+    const VfpReservation *reservation = vfp_domain_find_reservation(from, alias);
+    g_auto(VfpDeviceInfo) device = {0};
+    VfpAssignment assignment = {0};
+
+    vfp_domain_get_device(from, alias, &device);
+    assignment.request = vfp_domain_find_request(domain, alias);
+    if (!reservation || !device.found || !assignment.request) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': vf '%s' has no VF and device to copy", from->name, alias);
+        return FALSE;
+    }
+    assignment.address = reservation->address;
+    assignment.pf = reservation->pf;
+    assignment.index = reservation->index;
+    assignment.vendor_id = reservation->vendor_id;
+    assignment.device_id = reservation->device_id;
+    assignment.network = device.network;
+    assignment.managed = device.managed;
+    return vfp_domain_set_reservation(domain, &assignment, error);
+}
+
+/* The aliases of the requests the running domain LIVE and its persistent definition CONFIG
+ * both make from the same pool, where CONFIG reserves another VF than the one LIVE holds (or
+ * none): a definition libvirt took from elsewhere, such as the copy a migration carries.
+ * NULL when there are none. Requests only one of them makes are left alone: the user added
+ * or removed them for the next start, or for this run only. */
+GPtrArray *
+vfp_domain_stale_reservations(const VfpDomain *config, const VfpDomain *live)
+{
+    GPtrArray *aliases = NULL;
+
+    for (guint i = 0; i < live->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(live->requests, i);
+        const VfpRequest *planned = vfp_domain_find_request(config, request->alias);
+        const VfpReservation *held = vfp_domain_find_reservation(live, request->alias);
+        const VfpReservation *reserved = vfp_domain_find_reservation(config, request->alias);
+        g_auto(VfpDeviceInfo) device = {0};
+
+        if (!held || !planned || g_strcmp0(planned->pool, request->pool) != 0)
+            continue;
+        vfp_domain_get_device(config, request->alias, &device);
+        if (!device.found || (reserved && g_strcmp0(reserved->address, held->address) == 0 &&
+                              g_strcmp0(device.address, held->address) == 0))
+            continue;
+        if (!aliases)
+            aliases = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(aliases, g_strdup(request->alias));
+    }
+    return aliases;
+}
+
 /* Makes the request ALIAS draw from POOL. */
 gboolean
 vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool, GError **error)

@@ -108,6 +108,9 @@ char *vfp_domain_device_to_string(const VfpDomain *domain, const char *alias,
 char *vfp_domain_metadata_to_string(const VfpDomain *domain);
 gboolean vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment,
                                     GError **error);
+gboolean vfp_domain_copy_reservation(VfpDomain *domain, const VfpDomain *from, const char *alias,
+                                     GError **error);
+GPtrArray *vfp_domain_stale_reservations(const VfpDomain *config, const VfpDomain *live);
 gboolean vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool,
                                      GError **error);
 gboolean vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error);

@@ -255,6 +255,15 @@ xml_source() {
 reserved() { V dumpxml --inactive "$1" 2>/dev/null | xml_reservation "$2" address; }
 live_reserved() { V dumpxml "$1" 2>/dev/null | xml_reservation "$2" address; }
 live_source() { V dumpxml "$1" 2>/dev/null | xml_source "$2"; }
+defined_source() { V dumpxml --inactive "$1" 2>/dev/null | xml_source "$2"; }
+# defines_vf NAME ALIAS ADDRESS: the persistent definition reserves ADDRESS and its device
+# names it
+defines_vf() { [ "$(reserved "$1" "$2")" = "$3" ] && [ "$(defined_source "$1" "$2")" = "$3" ]; }
+# follows_live NAME ALIAS: the persistent definition reserves the VF the running domain holds
+follows_live() {
+    local v
+    v=$(live_reserved "$1" "$2") && [ -n "$v" ] && defines_vf "$1" "$2" "$v"
+}
 state_of() { V domstate "$1" 2>/dev/null | head -n1; }
 running() { [ "$(state_of "$1")" = running ]; }
 all_running() { local d; for d; do running "$d" || return 1; done; }

@@ -52,6 +52,12 @@ check "QEMU of s5a has vfio-pci host=$vb" has_vfio s5a "$vb"
 check "ledger: $va held by s5b, $vb held by s5a" claims_are "$va s5b" "$vb s5a"
 check "hook log: the restore step moved s5a to $vb" \
     syslog_has "domain 's5a': vf 'ua-vfpool-net0' now uses VF $vb"
+if daemon_on; then
+    check "vfpoold: s5a's persistent definition now reserves VF $vb, the one it runs with" \
+        wait_for 20 defines_vf s5a ua-vfpool-net0 "$vb"
+    check "vfpoold log: s5a's definition now reserves VF $vb" grep -qF "domain 's5a': its \
+definition now reserves the VFs it runs with: vf 'ua-vfpool-net0' VF $vb" /var/log/vfpoold.log
+fi
 check "virsh destroy s5a s5b" destroy_all s5a s5b
 check "ledger has no claims" ledger_empty
 forget_domains s5a s5b
