@@ -108,7 +108,9 @@ vm_nvme_vf_online() {
 # libvirt inside the guest (changes land in the guest's tmpfs overlay only).
 
 # Starts virtlogd and libvirtd with QEMU run as root, no autostarted networks,
-# and waits (up to 120 s) until qemu:///system answers.
+# and waits (up to 120 s) until qemu:///system answers. VM_LIBVIRTD_ARGS: more
+# libvirtd options (tests/vm/pair-lib.sh: --listen).
+VM_LIBVIRTD_ARGS=${VM_LIBVIRTD_ARGS:-}
 vm_libvirt_start() {
     if ! grep -q '^user = "root"' /etc/libvirt/qemu.conf 2>/dev/null; then
         printf 'user = "root"\ngroup = "root"\n' >>/etc/libvirt/qemu.conf
@@ -116,6 +118,7 @@ vm_libvirt_start() {
     rm -f /etc/libvirt/qemu/networks/autostart/*.xml
     mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /run/libvirt
     pidof virtlogd >/dev/null || virtlogd -d || return 1
-    pidof libvirtd >/dev/null || libvirtd -d || return 1
+    # shellcheck disable=SC2086 # a list of options
+    pidof libvirtd >/dev/null || libvirtd -d $VM_LIBVIRTD_ARGS || return 1
     vm_wait 120 virsh -q -c qemu:///system version >/dev/null 2>&1
 }
