@@ -1,5 +1,5 @@
-# private-libvirtd.sh: sourced by the benchmarks that need libvirt. Starts libvirtd daemons
-# (QEMU driver, qemu:///system) of their own, each in its own mount namespace with its own
+# private-libvirtd.sh: sourced by the benchmarks and tests that need libvirt. Starts libvirtd
+# daemons (QEMU driver, qemu:///system) of their own, each in its own mount namespace with its own
 # /etc/libvirt copy (no hooks, no domains), /run/libvirt and /var/lib/libvirt in DIR, and its
 # socket in DIR/sock, so several run at once beside the host's libvirtd and the tests'.
 # shellcheck shell=sh
@@ -7,6 +7,7 @@
 #   bench_libvirtd_start DIR   starts one; prints its URI (qemu+unix:///system?socket=...)
 #   bench_libvirtd_stop DIR    stops it (SIGTERM, then SIGKILL after 10 s)
 #   bench_define URI FILE...   defines every domain XML FILE through one virsh process
+#   stop_pidfile FILE          stops the daemon whose PID FILE holds (also used by the tests)
 # Needs root; BENCH_LIBVIRT_CACHE (QEMU's probed capabilities, kept between runs) may be set.
 
 bench_libvirtd_start() {
@@ -38,8 +39,14 @@ bench_libvirtd_start() {
 }
 
 bench_libvirtd_stop() {
-    [ -f "$1/libvirtd.pid" ] || return 0
-    _bl_pid=$(cat "$1/libvirtd.pid" 2>/dev/null) || return 0
+    stop_pidfile "$1/libvirtd.pid"
+    rm -f "$1/libvirtd.pid"
+}
+
+# stop_pidfile FILE: stops the daemon whose PID FILE holds (SIGTERM, then SIGKILL after 10 s).
+stop_pidfile() {
+    [ -f "$1" ] || return 0
+    _bl_pid=$(cat "$1" 2>/dev/null) || return 0
     kill "$_bl_pid" 2>/dev/null || return 0
     _bl_i=0
     while kill -0 "$_bl_pid" 2>/dev/null && [ $_bl_i -lt 100 ]; do
@@ -47,7 +54,6 @@ bench_libvirtd_stop() {
         _bl_i=$((_bl_i + 1))
     done
     kill -9 "$_bl_pid" 2>/dev/null || true
-    rm -f "$1/libvirtd.pid"
     return 0
 }
 

@@ -1,4 +1,4 @@
-# A small TAP emitter for the shell tests, sourced by them.
+# A small TAP emitter for the shell tests, sourced by them, and the waiting they share.
 tap_count=0
 tap_failed=0
 
@@ -26,6 +26,18 @@ tap_check() {
     else
         tap_not_ok "$desc" "$out"
     fi
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds; fails after SECONDS.
+wait_for() {
+    limit=$(($1 * 5))
+    shift
+    i=0
+    until "$@" >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt $limit ] || return 1
+        sleep 0.2
+    done
 }
 
 tap_done() {

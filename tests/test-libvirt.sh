@@ -20,23 +20,12 @@ fi
 . "$srcdir/tests/tap.sh"
 . "$srcdir/tests/ledger.sh"
 . "$srcdir/tests/fakesys.sh"
+. "$srcdir/bench/private-libvirtd.sh" # stop_pidfile
 data=$srcdir/tests/data
 vfpool=$builddir/vfpool
 NS=http://vfpool.org/xmlns/libvirt/domain/1.0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-libvirt-XXXXXX")
 daemon_pid=
-stop_pidfile() { # stop_pidfile FILE: SIGTERM, then SIGKILL after 5 s
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    kill "$pid" 2>/dev/null || return 0
-    i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    kill -9 "$pid" 2>/dev/null
-    return 0
-}
 cleanup() {
     [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null
     stop_pidfile "$tmp/libvirtd.pid"
@@ -98,16 +87,6 @@ XML
 metadata() { virsh metadata "$1" "$NS" 2>/dev/null; }
 reserved_address() { metadata "$1" | sed -n "s/.*reservation .*address=.\([0-9a-f:.]*\).*/\1/p"; }
 reserves() { test "$(reserved_address "$1")" = "$2"; } # reserves DOMAIN ADDRESS
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-    limit=$(($1 * 5))
-    shift
-    i=0
-    until "$@" >/dev/null 2>&1; do
-        i=$((i + 1))
-        [ $i -lt $limit ] || return 1
-        sleep 0.2
-    done
-}
 
 # --- define / resolve / release
 domain net1 01 "pool='net-a' mac='52:54:00:00:00:01' vlan='42'" >"$tmp/net1.xml"

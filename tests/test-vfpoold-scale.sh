@@ -25,16 +25,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-    limit=$(($1 * 5))
-    shift
-    i=0
-    until "$@" >/dev/null 2>&1; do
-        i=$((i + 1))
-        [ $i -lt $limit ] || return 1
-        sleep 0.2
-    done
-}
 
 # --- a private libvirtd, QEMU's capabilities shared with test-libvirt.sh
 mkdir -p "$builddir/tests/libvirt-cache"
