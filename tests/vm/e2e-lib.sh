@@ -315,6 +315,82 @@ forget_domains() { # destroy and undefine, ignoring what is not there
 }
 destroy_all() { local d r=0; for d; do V destroy "$d" >/dev/null || r=1; done; return "$r"; }
 
+# ---- libvirt's own VF pool -----------------------------------------------------------------
+# hpool_up: libvirt network hpool (<forward mode='hostdev'>) on every VF of the igb PF
+hpool_up() {
+    set_numvfs "$igb_pf" 7 || return 1
+    cat >"$work/hpool.xml" <<XML
+<network>
+  <name>hpool</name>
+  <forward mode='hostdev' managed='yes'>
+    <pf dev='$igb_net'/>
+  </forward>
+</network>
+XML
+    V net-define "$work/hpool.xml" >/dev/null && V net-start hpool >/dev/null
+}
+hpool_down() { V net-destroy hpool >/dev/null 2>&1; V net-undefine hpool >/dev/null 2>&1; }
+
+# ---- nested guests with an OS --------------------------------------------------------------
+# They boot the small kernel of tests/vm/build-guest-kernel, whose /init prints on the serial
+# console ($work/NAME.console) 'nested-init: ready', and the PCI devices it sees each time
+# they change ('nested-pci: ...').
+guest_kernel=/var/cache/vfpool-vm/guest-kernel
+guest_bzimage=$guest_kernel/bzImage
+guest_initrd=$guest_kernel/initramfs.cpio
+igb_vf_id=8086:10ca # QEMU's igb VFs (Intel 82576 VF), as nested-pci lines name them
+# guest_kernel_found: this checkout's kernel and initramfs are there (the cache's links name
+# whichever checkout built last, whose kernel may lack what this one needs).
+guest_kernel_found() {
+    local p
+    p=$("$here/build-guest-kernel" --print 2>/dev/null) || return 1
+    guest_bzimage=$(sed -n 1p <<<"$p")
+    guest_initrd=$(sed -n 2p <<<"$p")
+    [ -r "$guest_bzimage" ] && [ -r "$guest_initrd" ] && [ -r "$guest_kernel/cmdline" ]
+}
+# os_domain_xml NAME METADATA ROOT_PORTS [DEVICES]: a guest booting that OS in $work/NAME.xml,
+# with METADATA (a whole <metadata> element, or nothing), ROOT_PORTS free PCIe root ports
+# and DEVICES.
+os_domain_xml() {
+    local ports="<controller type='pci' index='0' model='pcie-root'/>" i loader=""
+    # qboot reaches the kernel 2-4 s sooner than SeaBIOS under nested TCG.
+    [ -r /usr/share/qemu/qboot.rom ] &&
+        loader="<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"
+    for ((i = 1; i <= $3; i++)); do
+        ports+="<controller type='pci' index='$i' model='pcie-root-port'/>"
+    done
+    cat >"$work/$1.xml" <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  $2
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    $loader
+    <kernel>$guest_bzimage</kernel>
+    <initrd>$guest_initrd</initrd>
+    <cmdline>$(cat "$guest_kernel/cmdline")</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices>
+    $ports
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+    <serial type='file'><source path='$work/$1.console'/><target port='0'/></serial>
+    ${4:-}
+  </devices>
+</domain>
+XML
+}
+guest_ready() { grep -q 'nested-init: ready' "$work/$1.console" 2>/dev/null; }
+# guest_vf_count NAME: how many igb VFs the guest's last list of PCI devices has
+guest_vf_count() {
+    grep 'nested-pci:' "$work/$1.console" 2>/dev/null | tail -n1 | grep -o "=$igb_vf_id" | wc -l
+}
+guest_sees_vf() { [ "$(guest_vf_count "$1")" -gt 0 ]; }
+guest_lacks_vf() { ! guest_sees_vf "$1"; }
+
 # ---- the ledger ----------------------------------------------------------------------------
 claims() { # "ADDRESS DOMAIN STEP" per claim
     local record

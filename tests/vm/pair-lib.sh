@@ -15,19 +15,6 @@ declare -A pair_uuid=([a]=7f6a1e2c-0a0a-4a0a-8a0a-00000000000a
 my_ip=
 peer_ip=
 link_net=     # this host's netdev on the private link
-guest_kernel=/var/cache/vfpool-vm/guest-kernel
-pair_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# The nested guests' kernel and initramfs of this checkout (pair_guest_kernel): the cache's
-# links name whichever checkout built last, and another one's kernel may lack virtio-net.
-guest_bzimage=$guest_kernel/bzImage
-guest_initrd=$guest_kernel/initramfs.cpio
-pair_guest_kernel() {
-    local p
-    p=$("$pair_here/build-guest-kernel" --print 2>/dev/null) || return 1
-    guest_bzimage=$(sed -n 1p <<<"$p")
-    guest_initrd=$(sed -n 2p <<<"$p")
-    [ -r "$guest_bzimage" ] && [ -r "$guest_initrd" ]
-}
 # libvirt URIs of the two hosts as seen from either (TCP on the private link).
 uri_of() { echo "qemu+tcp://${pair_ip[$1]}/system"; }
 
@@ -125,49 +112,14 @@ pair_serve() {
 # the persistent half of a failover pair; HOSTDEV_INTERFACE is the transient half. Its console
 # goes to $work/NAME.console on whichever host runs it.
 teamed_xml() {
-    local ports="<controller type='pci' index='0' model='pcie-root'/>" i loader=""
-    [ -r /usr/share/qemu/qboot.rom ] &&
-        loader="<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"
-    for ((i = 1; i <= 3; i++)); do
-        ports+="<controller type='pci' index='$i' model='pcie-root-port'/>"
-    done
-    cat >"$work/$1.xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  $3
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    $loader
-    <kernel>$guest_bzimage</kernel>
-    <initrd>$guest_initrd</initrd>
-    <cmdline>$(cat "$guest_kernel/cmdline")</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    $ports
-    <controller type='usb' model='none'/>
-    <memballoon model='none'/>
-    <serial type='file'><source path='$work/$1.console'/><target port='0'/></serial>
-    $4
+    os_domain_xml "$1" "$3" 3 "$4
     <interface type='user'>
       <mac address='$2'/>
       <model type='virtio'/>
       <teaming type='persistent'/>
       <alias name='ua-backup0'/>
-    </interface>
-  </devices>
-</domain>
-XML
+    </interface>"
 }
-igb_vf_id=8086:10ca
-guest_ready() { grep -q 'nested-init: ready' "$work/$1.console" 2>/dev/null; }
-# The guest's last list of PCI devices has an igb VF.
-guest_sees_vf() {
-    grep 'nested-pci:' "$work/$1.console" 2>/dev/null | tail -n1 | grep -q "=$igb_vf_id"
-}
-guest_lacks_vf() { ! guest_sees_vf "$1"; }
 # The guest's last list of network devices has a net_failover master over the virtio-net
 # standby, and a netdev of the VF's driver (igbvf).
 guest_vf_netdev() {

@@ -10,7 +10,7 @@
 # source's claim, and the destination's persistent definition carry the destination's
 # reservation.
 scenario "live migration A -> B -> A of a pooled domain whose VF is teamed (virtio-net failover)"
-if ! pair_guest_kernel; then
+if ! guest_kernel_found; then
     ko "migration: no nested guest kernel for this checkout (tests/vm/setup builds it)"
     return 0
 fi

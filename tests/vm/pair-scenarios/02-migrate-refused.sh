@@ -5,7 +5,7 @@
 # before anything happened on either side: virsh migrate must fail with vfpool's one-line error,
 # the domain keep running on A with its VF (the guest sees no unplug) and B claim nothing.
 scenario "refused migrations: B's pool full, then missing; the domain stays on A with its VF"
-if ! pair_guest_kernel; then
+if ! guest_kernel_found; then
     ko "migration: no nested guest kernel for this checkout (tests/vm/setup builds it)"
     return 0
 fi

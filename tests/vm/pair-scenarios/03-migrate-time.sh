@@ -7,7 +7,7 @@
 # driver picks the destination's VF). A round trip A -> B -> A each, one domain after the other:
 # libvirt's network does not know vfpool's VFs and would hand out one a vfpool domain holds.
 scenario "migration time: vfpool's pool against libvirt's hostdev network, same teamed guest"
-if ! pair_guest_kernel; then
+if ! guest_kernel_found; then
     ko "migration: no nested guest kernel for this checkout (tests/vm/setup builds it)"
     return 0
 fi
@@ -49,20 +49,6 @@ round_trip pm-vp vp_ms
 forget_domains pm-vp
 
 # ---- libvirt's hostdev network
-hpool_up() { # either host: network hpool on the igb PF (every VF)
-    set_numvfs "$igb_pf" 7 || return 1
-    cat >"$work/hpool.xml" <<XML
-<network>
-  <name>hpool</name>
-  <forward mode='hostdev' managed='yes'>
-    <pf dev='$igb_net'/>
-  </forward>
-</network>
-XML
-    V net-define "$work/hpool.xml" >/dev/null && V net-start hpool >/dev/null
-}
-hpool_down() { V net-destroy hpool >/dev/null 2>&1; V net-undefine hpool >/dev/null 2>&1; }
-on_b eval "$(declare -f hpool_up hpool_down)"
 check "migration: libvirt network hpool (forward mode='hostdev', the igb PF) on A and on B" \
     eval 'hpool_up && on_b hpool_up'
 lv_mac=52:54:00:e2:51:03

@@ -4,17 +4,7 @@
 # their start times compare, and that vfpool neither hands out nor touches a VF that the
 # network gave a running domain.
 scenario "libvirt's own hostdev network pool and vfpool, side by side"
-set_numvfs "$igb_pf" 7
-cat >"$work/hpool.xml" <<XML
-<network>
-  <name>hpool</name>
-  <forward mode='hostdev' managed='yes'>
-    <pf dev='$igb_net'/>
-  </forward>
-</network>
-XML
-net_up() { V net-define "$work/hpool.xml" >/dev/null && V net-start hpool >/dev/null; }
-check "libvirt network hpool (forward mode='hostdev', pf $igb_net) defined and started" net_up
+check "libvirt network hpool (forward mode='hostdev', pf $igb_net) defined and started" hpool_up
 info "hpool has $(V net-dumpxml hpool | grep -c "<address type='pci'") VFs"
 cat >"$work/cmp-lv.xml" <<XML
 <domain type='qemu'>
@@ -126,5 +116,4 @@ if daemon_on && [ -n "$al" ]; then
 fi
 V destroy cmp-lv >/dev/null 2>&1
 forget_domains cmp-lv cmp-vp
-V net-destroy hpool >/dev/null 2>&1
-V net-undefine hpool >/dev/null 2>&1
+hpool_down

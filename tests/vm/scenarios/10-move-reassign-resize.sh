@@ -6,51 +6,11 @@
 # whose /init prints the PCI devices it sees on its serial console each time they change, so
 # the console also shows what the guest saw.
 scenario "VFs moved and re-plugged under running guests (vfpool move, reassign, resize --pause)"
-guest_kernel=/var/cache/vfpool-vm/guest-kernel
-if [ ! -r "$guest_kernel/bzImage" ] || [ ! -r "$guest_kernel/initramfs.cpio" ]; then
+if ! guest_kernel_found; then
     ko "no guest kernel in $guest_kernel (tests/vm/setup builds it with" \
         "tests/vm/build-guest-kernel)"
     return 0
 fi
-
-# os_domain_xml NAME METADATA ROOT_PORTS: a guest with an OS, its console in $work/NAME.console
-os_domain_xml() {
-    local ports="<controller type='pci' index='0' model='pcie-root'/>" i loader=""
-    # qboot reaches the kernel 2-4 s sooner than SeaBIOS under nested TCG.
-    [ -r /usr/share/qemu/qboot.rom ] &&
-        loader="<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"
-    for ((i = 1; i <= $3; i++)); do
-        ports+="<controller type='pci' index='$i' model='pcie-root-port'/>"
-    done
-    cat >"$work/$1.xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  $2
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    $loader
-    <kernel>$guest_kernel/bzImage</kernel>
-    <initrd>$guest_kernel/initramfs.cpio</initrd>
-    <cmdline>$(cat "$guest_kernel/cmdline")</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    $ports
-    <controller type='usb' model='none'/>
-    <memballoon model='none'/>
-    <serial type='file'><source path='$work/$1.console'/><target port='0'/></serial>
-  </devices>
-</domain>
-XML
-}
-guest_ready() { grep -q 'nested-init: ready' "$work/$1.console" 2>/dev/null; }
-# The guest's last list of PCI devices has an igb VF ($igb_vf_id).
-guest_sees_vf() {
-    grep 'nested-pci:' "$work/$1.console" 2>/dev/null | tail -n1 | grep -q "$igb_vf_id"
-}
-guest_lacks_vf() { ! guest_sees_vf "$1"; }
 guest_address() { # NAME ALIAS: the guest-side bus:slot of the device, from the live XML
     local a="//devices/*[alias/@name='$2']/address"
     V dumpxml "$1" | xmllint --xpath "concat($a/@bus, ':', $a/@slot)" - 2>/dev/null
@@ -73,8 +33,6 @@ both_booted() { guest_ready hp-a && guest_ready hp-b; }
 
 set_numvfs "$igb_pf" 4
 igb_vf_baseline
-igb_vf_id=$(cat "$(readlink -f "$igb_pf/virtfn0")/device" 2>/dev/null)
-igb_vf_id=8086:${igb_vf_id#0x}
 req="<vfpool:vf alias='ua-vfpool-net0' pool='net' mac='52:54:00:e2:0a:01' vlan='10' trust='on'/>"
 os_domain_xml hp-a "<metadata><vfpool:vfpool xmlns:vfpool='$ns'>$req</vfpool:vfpool></metadata>" 2
 os_domain_xml hp-b "" 3

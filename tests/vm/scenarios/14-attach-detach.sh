@@ -7,34 +7,18 @@
 # step. The guest boots the small OS of tests/vm/build-guest-kernel, whose /init prints its PCI
 # devices on the serial console each time they change.
 scenario "VFs hot-plugged from pools into a running guest and back (vfpool attach, detach)"
-kernel_dir=/var/cache/vfpool-vm/guest-kernel
-for f in bzImage initramfs.cpio cmdline; do
-    [ -r "$kernel_dir/$f" ] && continue
-    ko "no $kernel_dir/$f: tests/vm/setup builds the guests' OS (tests/vm/build-guest-kernel)"
+if ! guest_kernel_found; then
+    ko "no guest kernel in $guest_kernel: tests/vm/setup builds the guests' OS" \
+        "(tests/vm/build-guest-kernel)"
     return 0
-done
+fi
 
 # ad-1: no vfpool metadata at all (attach adds it), three free PCIe root ports, the OS.
-ports="<controller type='pci' index='0' model='pcie-root'/>"
-for i in 1 2 3; do ports+="<controller type='pci' index='$i' model='pcie-root-port'/>"; done
-domain_xml ad-1 "" "$ports<controller type='usb' model='none'/><memballoon model='none'/>
-    <serial type='file'><source path='$work/ad-1.console'/><target port='0'/></serial>"
-boot="<type arch='x86_64' machine='q35'>hvm</type>"
-[ -r /usr/share/qemu/qboot.rom ] &&
-    boot+="<loader type='rom' readonly='yes'>/usr/share/qemu/qboot.rom</loader>"
-boot+="<kernel>$kernel_dir/bzImage</kernel><initrd>$kernel_dir/initramfs.cpio</initrd>"
-boot+="<cmdline>$(cat "$kernel_dir/cmdline")</cmdline>"
-sed -i -e '/<metadata>/,/<\/metadata>/d' \
-    -e "s|<type arch='x86_64' machine='q35'>hvm</type>|$boot|" "$work/ad-1.xml"
+os_domain_xml ad-1 "" 3
 
 set_numvfs "$igb_pf" 4
 igb_vf_baseline
-vf_id=$(cat "$(readlink -f "$igb_pf/virtfn0")/device" 2>/dev/null)
-vf_id=8086:${vf_id#0x}
-# seen NAME: how many igb VFs the guest's last list of PCI devices has
-seen() { grep 'nested-pci:' "$work/$1.console" 2>/dev/null | tail -n1 | grep -o "$vf_id" | wc -l; }
-sees() { [ "$(seen "$1")" = "$2" ]; } # sees NAME COUNT
-booted() { grep -q 'nested-init: ready' "$work/$1.console" 2>/dev/null; }
+sees() { [ "$(guest_vf_count "$1")" = "$2" ]; } # sees NAME COUNT
 said() { [ "$(grep -c . "$1")" = 1 ] && grep -q -- "$2" "$1"; } # FILE PATTERN: one such line
 vf_shows() { # INDEX TEXT...: the VF's ip link line has every TEXT
     local line t
@@ -48,8 +32,8 @@ devices_of() { V dumpxml "$1" | xmllint --xpath //devices - 2>/dev/null; }
 check "ad-1 (no vfpool metadata) defined and started" \
     eval "V define '$work/ad-1.xml' >/dev/null && V start ad-1 >/dev/null"
 ts=$(now)
-check "ad-1's guest booted its OS" wait_for 400 booted ad-1
-info "the guest booted in $(secs "$ts")s; it sees $(seen ad-1) igb VFs"
+check "ad-1's guest booted its OS" wait_for 400 guest_ready ad-1
+info "the guest booted in $(secs "$ts")s; it sees $(guest_vf_count ad-1) igb VFs"
 
 # ---- attach --live: a VF of pool small, with the request's MAC, VLAN and trust
 lines0=()
