@@ -230,22 +230,14 @@ choose(const Target *target, const char *alias, GError **error)
 }
 
 /* Writes CHOICE for ALIAS into the definitions that change: its device and its reservation,
- * as resolve writes them (vfp_select_apply: the VF's model too, for a migratable pool). */
+ * as resolve writes them. */
 static gboolean
 assign(Target *target, const char *alias, const VfpChoice *choice, GError **error)
 {
     VfpDomain *definitions[] = {target->live ? target->running : NULL,
                                 target->config ? target->persistent : NULL};
-    VfpAssignment assignment = {.address = choice->address,
-                                .pf = choice->pf,
-                                .index = choice->index,
-                                .network = choice->network,
-                                .managed = vfp_pool_driver_is_managed(choice->pool)};
+    VfpAssignment assignment = vfp_choice_to_assignment(choice);
 
-    if (choice->pool->migratable) {
-        assignment.vendor_id = choice->vendor_id;
-        assignment.device_id = choice->device_id;
-    }
     for (guint i = 0; i < G_N_ELEMENTS(definitions); i++) {
         if (!definitions[i])
             continue;

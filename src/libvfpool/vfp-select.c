@@ -661,21 +661,28 @@ vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
 {
     g_autofree VfpAssignment *assignments = g_new0(VfpAssignment, choices->len);
 
-    for (guint i = 0; i < choices->len; i++) {
-        const VfpChoice *choice = g_ptr_array_index(choices, i);
-
-        assignments[i].request = choice->request;
-        assignments[i].address = choice->address;
-        assignments[i].pf = choice->pf;
-        assignments[i].index = choice->index;
-        assignments[i].network = choice->network;
-        assignments[i].managed = vfp_pool_driver_is_managed(choice->pool);
-        if (choice->pool->migratable) {
-            assignments[i].vendor_id = choice->vendor_id;
-            assignments[i].device_id = choice->device_id;
-        }
-    }
+    for (guint i = 0; i < choices->len; i++)
+        assignments[i] = vfp_choice_to_assignment(g_ptr_array_index(choices, i));
     return vfp_domain_apply(domain, assignments, choices->len, error);
+}
+
+/* What CHOICE writes into a definition, for its request: the VF's model only for a pool
+ * that migrates device state, which must find the same model on the destination. */
+VfpAssignment
+vfp_choice_to_assignment(const VfpChoice *choice)
+{
+    VfpAssignment assignment = {.request = choice->request,
+                                .address = choice->address,
+                                .pf = choice->pf,
+                                .index = choice->index,
+                                .network = choice->network,
+                                .managed = vfp_pool_driver_is_managed(choice->pool)};
+
+    if (choice->pool->migratable) {
+        assignment.vendor_id = choice->vendor_id;
+        assignment.device_id = choice->device_id;
+    }
+    return assignment;
 }
 
 /* Counts a pool's VFs the way selection sees them, for a domain that holds nothing. */

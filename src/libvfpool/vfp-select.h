@@ -64,6 +64,7 @@ const char *vfp_reject_reason_to_string(VfpRejectReason reason);
 GPtrArray *vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain,
                               GError **error);
 gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error);
+VfpAssignment vfp_choice_to_assignment(const VfpChoice *choice);
 
 /* Every VF index of the pool (within its range, existing or up to <vfs create>) counted once
  * in one of free, held, reserved, host_use or blocked: they add up to TOTAL. */
