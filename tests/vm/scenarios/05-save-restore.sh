@@ -53,7 +53,10 @@ check "ledger: $va held by s5b, $vb held by s5a" claims_are "$va s5b" "$vb s5a"
 check "hook log: the restore step moved s5a to $vb" \
     syslog_has "domain 's5a': vf 'ua-vfpool-net0' now uses VF $vb"
 if daemon_on; then
-    check "vfpoold: s5a's persistent definition now reserves VF $vb, the one it runs with" \
+    # As 'virsh migrate --persistent' defines the source's definition on the destination.
+    info "s5a defined again while it runs as it was saved: reserving VF $va, which s5b holds"
+    check "virsh define of s5a's definition from before the save" V define "$work/s5a.inactive.xml"
+    check "vfpoold: s5a's persistent definition reserves VF $vb again, the one it runs with" \
         wait_for 20 defines_vf s5a ua-vfpool-net0 "$vb"
     check "vfpoold log: s5a's definition now reserves VF $vb" grep -qF "domain 's5a': its \
 definition now reserves the VFs it runs with: vf 'ua-vfpool-net0' VF $vb" /var/log/vfpoold.log
