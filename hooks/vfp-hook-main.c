@@ -9,6 +9,7 @@
 #include "vfp-hook-main.h"
 #include "vfp-hook.h"
 #include "vfp-log.h"
+#include "vfp-pool.h"
 
 int
 vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
@@ -30,6 +31,8 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
         return 0;
     g_log_set_writer_func(vfp_log_writer_system, (gpointer) "vfpool-hook", NULL);
     vfp_netlink_set(ops);
+    /* A fresh process at every step: compiling pool.rng would cost more than the step. */
+    vfp_pool_set_remember_checks(TRUE);
 
     {
         g_autoptr(GIOChannel) in = g_io_channel_unix_new(STDIN_FILENO);

@@ -218,6 +218,22 @@ step net-numa release end "$tmp/truncated.xml"
 expect "release never fails, even on garbage" 0
 tap_check "the ledger is still valid" ledger_valid "$state"
 
+# --- pool files are validated once per content: a changed one is validated again
+cp -R "$data/conf1" "$tmp/conf-copy"
+export VFPOOL_CONF_DIR=$tmp/conf-copy
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "prepare with the pool files copied" 0
+tap_check "the check of the pool file is remembered" test -s "$state/pool-checks/net-a.xml"
+step net-numa release end "$expected/net-numa.xml"
+sed 's|</pool>|<frobnicate/></pool>|' "$data/conf1/pools.d/net-a.xml" \
+    >"$tmp/conf-copy/pools.d/net-a.xml"
+step net-numa prepare begin "$expected/net-numa.xml"
+expect "a pool file changed after its check is validated again" 1 "does not follow its schema"
+tap_check "the refused start claimed nothing" test "$(claims)" = 0
+export VFPOOL_CONF_DIR=$data/conf1
+step net-numa release end "$expected/net-numa.xml"
+expect "release after the refused start" 0
+
 # --- the front: no vfpool metadata means exit at once; otherwise it hands over to the worker
 front=$builddir/vfpool-hook
 printf '<domain><name>plain</name><devices/></domain>' >"$tmp/plain.xml"
@@ -250,7 +266,7 @@ expect "after an upgrade, the old ledger's claim still holds the VF" 1 \
     "VF 0000:b0:10.0 (pool net-a) is held by running domain 'net-numa'"
 tap_check "the old ledger was converted into one record" \
     test "$(ls "$state")/$(ledger_claims "$state")" = \
-    "$(printf 'claims\ndomains\nledger.lock\nlocks')/0000:b0:10.0 net-numa prepare"
+    "$(printf 'claims\ndomains\nledger.lock\nlocks\npool-checks')/0000:b0:10.0 net-numa prepare"
 "$front" net-numa release end - <"$expected/net-numa.xml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 expect "release of the upgraded claim" 0

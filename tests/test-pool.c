@@ -1,7 +1,9 @@
 /* Pool files: what they say, and every way they can be wrong. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test-helpers.h"
 #include "vfp-error.h"
@@ -89,6 +91,86 @@ test_bad_pools(void)
                     "p.xml");
 }
 
+/* The hook reads pool files with remembered checks: the same refusals, in the same words. */
+static void
+test_bad_pools_remembered(void)
+{
+    vfp_pool_set_remember_checks(TRUE);
+    test_bad_pools();
+    vfp_pool_set_remember_checks(FALSE);
+}
+
+static void
+assert_pool_loads(gboolean loads, const char *why)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) pools = vfp_pool_load_all(&error);
+
+    if (loads != (pools != NULL))
+        g_error("%s: the pool %s (%s)", why, pools ? "loads" : "does not load",
+                error ? error->message : "no error");
+    if (!loads)
+        g_assert_nonnull(strstr(error->message, "schema"));
+}
+
+/* An entry in the state directory saying that BYTES passed, as vfpool would write it. */
+static char *
+write_check(TestHost *host, const char *bytes)
+{
+    g_autofree char *digest = vfp_pool_check_digest(bytes, strlen(bytes));
+    g_autofree char *line = g_strconcat(digest, "\n", NULL);
+    char *path = g_build_filename(host->state_dir, VFP_POOL_CHECKS, "p.xml", NULL);
+
+    g_unlink(path);
+    g_assert_true(g_file_set_contents(path, line, -1, NULL));
+    g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+    return path;
+}
+
+/* A pool file validated once is not validated again while its bytes stay the same; a changed
+ * one is, and an entry vfpool did not write itself is not believed. */
+static void
+test_remembered_checks(void)
+{
+    static const char valid[] = "<pool name='p'><pf address='0000:3b:00.0'/></pool>";
+    /* Refused by the schema (no <pf>), accepted by the code after it. */
+    static const char invalid[] = "<pool name='p'/>";
+    g_autoptr(TestHost) host = test_host_new();
+    g_autofree char *entry = g_build_filename(host->state_dir, VFP_POOL_CHECKS, "p.xml", NULL);
+    g_autofree char *elsewhere = g_build_filename(host->dir, "elsewhere", NULL);
+    g_autofree char *contents = NULL;
+    g_autofree char *digest = NULL;
+
+    vfp_pool_set_remember_checks(TRUE);
+    test_host_write_pool(host, "p", valid);
+    assert_pool_loads(TRUE, "a valid pool file");
+    g_assert_true(g_file_get_contents(entry, &contents, NULL, NULL));
+    digest = vfp_pool_check_digest(valid, strlen(valid));
+    g_assert_true(g_str_has_prefix(contents, digest));
+
+    test_host_write_pool(host, "p", invalid);
+    assert_pool_loads(FALSE, "a pool file changed after its check");
+
+    /* Proof that the entry is what spares the validation: one for these bytes is believed. */
+    g_free(write_check(host, invalid));
+    assert_pool_loads(TRUE, "a pool file with a trusted entry for its bytes");
+
+    g_assert_cmpint(g_rename(entry, elsewhere), ==, 0);
+    g_assert_cmpint(symlink(elsewhere, entry), ==, 0);
+    assert_pool_loads(FALSE, "an entry that is a symbolic link");
+
+    g_free(write_check(host, invalid));
+    g_assert_cmpint(g_chmod(entry, 0666), ==, 0);
+    assert_pool_loads(FALSE, "an entry others may write");
+
+    if (geteuid() == 0) {
+        g_free(write_check(host, invalid));
+        g_assert_cmpint(chown(entry, 65534, 65534), ==, 0);
+        assert_pool_loads(FALSE, "an entry owned by another user");
+    }
+    vfp_pool_set_remember_checks(FALSE);
+}
+
 static void
 test_no_pools(void)
 {
@@ -111,6 +193,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pool/full", test_full_pool);
     g_test_add_func("/pool/bad", test_bad_pools);
+    g_test_add_func("/pool/bad-remembered", test_bad_pools_remembered);
+    g_test_add_func("/pool/remembered-checks", test_remembered_checks);
     g_test_add_func("/pool/none", test_no_pools);
     return g_test_run();
 }

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libxml/parser.h>
 #include <string.h>
 
 #include "vfp-address.h"
 #include "vfp-error.h"
 #include "vfp-config.h"
 #include "vfp-pool.h"
+#include "vfp-statedir.h"
 #include "vfp-xml.h"
 
 static const char *const policy_names[] = {"pack", "spread"};
@@ -189,19 +191,129 @@ parse_pool(VfpPool *pool, xmlNode *root, GError **error)
     return TRUE;
 }
 
-VfpPool *
-vfp_pool_load_file(const char *path, GError **error)
-{
-    g_autoptr(xmlDoc) doc = vfp_xml_parse_file(path, error);
-    g_autoptr(VfpPool) pool = NULL;
-    g_autofree char *base = NULL;
-    g_autofree char *what = NULL;
-    xmlNode *root;
+/* ---- validations remembered --------------------------------------------------------------- */
 
+/* The hook worker is a fresh process at every step of every pooled domain: validating the pool
+ * files means compiling pool.rng first, which costs more than the rest of loading them. It
+ * remembers, in the state directory, which pool file contents passed: one entry per pool file
+ * (VFP_POOL_CHECKS/NAME.xml) holding the digest of what passed. The digest covers the schema,
+ * libxml2's version and the file's bytes, so any change to one of them (whatever the file's
+ * timestamps say) validates again. Entries are trusted as the ledger is: read without
+ * following symlinks, only when vfpool's uid owns them and nobody else may write them, in the
+ * state directory that is root's alone. Off unless the program asks (the fuzzers, the tests
+ * and the listings must not write the state directory for it). */
+static gboolean remember_checks;
+
+void
+vfp_pool_set_remember_checks(gboolean remember)
+{
+    remember_checks = remember;
+}
+
+char *
+vfp_pool_check_digest(const char *contents, gsize length)
+{
+    g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autoptr(GBytes) schema = vfp_xml_schema_bytes("pool.rng");
+    gsize size = 0;
+    const guchar *data = g_bytes_get_data(schema, &size);
+
+    /* The schema is fixed in a build and the version has no newline: the parts cannot run
+     * into each other. */
+    g_checksum_update(checksum, data, size);
+    g_checksum_update(checksum, (const guchar *)"\n", 1);
+    g_checksum_update(checksum, (const guchar *)xmlParserVersion, -1);
+    g_checksum_update(checksum, (const guchar *)"\n", 1);
+    g_checksum_update(checksum, (const guchar *)contents, length);
+    return g_strdup_printf("sha256 %s", g_checksum_get_string(checksum));
+}
+
+static char *
+check_entry(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+
+    return g_build_filename(VFP_POOL_CHECKS, base, NULL);
+}
+
+/* Whether the entry for PATH says that DIGEST passed. What cannot be trusted is only logged:
+ * the file is then validated, as if there were no entry. */
+static gboolean
+check_remembered(const char *path, const char *digest)
+{
+    g_autofree char *entry = check_entry(path);
+    g_autofree char *contents = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean found = FALSE;
+    gsize length = 0;
+
+    if (!vfp_state_read(entry, &contents, &length, &found, &error)) {
+        g_message("validating pool file %s again: %s", path, error->message);
+        return FALSE;
+    }
+    return found && length == strlen(digest) + 1 && strncmp(contents, digest, length - 1) == 0 &&
+           contents[length - 1] == '\n';
+}
+
+/* Best effort: a state directory vfpool cannot write (a listing run by a user) only costs the
+ * next run the validation. */
+static void
+check_remember(const char *path, const char *digest)
+{
+    g_autofree char *entry = check_entry(path);
+    g_autofree char *line = g_strconcat(digest, "\n", NULL);
+    g_autoptr(GError) error = NULL;
+
+    if (!vfp_state_write(entry, line, strlen(line), &error))
+        g_debug("not remembering the validation of pool file %s: %s", path, error->message);
+}
+
+/* Reads and parses PATH, and validates it against pool.rng unless a remembered check says
+ * these very bytes passed. */
+static xmlDoc *
+read_pool_file(const char *path, GError **error)
+{
+    g_autofree char *contents = NULL;
+    g_autofree char *digest = NULL;
+    g_autofree char *what = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    gsize length = 0;
+
+    if (!remember_checks) {
+        doc = vfp_xml_parse_file(path, error);
+    } else if (!g_file_get_contents(path, &contents, &length, &local)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "cannot read pool file %s: %s; check that it exists and root can read it", path,
+                    local->message);
+        return NULL;
+    } else {
+        doc = vfp_xml_parse_memory(path, contents, length, error);
+        digest = doc ? vfp_pool_check_digest(contents, length) : NULL;
+        if (digest && check_remembered(path, digest))
+            return g_steal_pointer(&doc);
+    }
     if (!doc)
         return NULL;
     what = g_strdup_printf("pool file %s", path);
     if (!vfp_xml_validate(doc, "pool.rng", what, error))
+        return NULL;
+    if (digest)
+        check_remember(path, digest);
+    return g_steal_pointer(&doc);
+}
+
+/* ---- loading ------------------------------------------------------------------------------- */
+
+VfpPool *
+vfp_pool_load_file(const char *path, GError **error)
+{
+    g_autoptr(xmlDoc) doc = read_pool_file(path, error);
+    g_autoptr(VfpPool) pool = NULL;
+    g_autofree char *base = NULL;
+    xmlNode *root;
+
+    if (!doc)
         return NULL;
     root = xmlDocGetRootElement(doc);
     pool = g_new0(VfpPool, 1);

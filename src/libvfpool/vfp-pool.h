@@ -49,6 +49,11 @@ typedef struct {
 void vfp_pool_free(VfpPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpPool, vfp_pool_free)
 
+/* Where the hook remembers which pool file contents passed validation (vfp-pool.c). */
+#define VFP_POOL_CHECKS "pool-checks"
+
+void vfp_pool_set_remember_checks(gboolean remember);
+char *vfp_pool_check_digest(const char *contents, gsize length);
 VfpPool *vfp_pool_load_file(const char *path, GError **error);
 GPtrArray *vfp_pool_load_all(GError **error);
 VfpPool *vfp_pool_find(GPtrArray *pools, const char *name);
