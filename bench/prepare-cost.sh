@@ -1,14 +1,16 @@
 #!/bin/sh
 # The installed hook's cost against /bin/true, interleaved in one run (these machines are
 # noisy): libvirt runs vfpool-hook (the front) at every step of every domain; for a pooled
-# domain it execs the real vfpool-hook-worker. Measured, each fed its domain XML on stdin:
+# domain it execs the real vfpool-hook-worker (vfpool-hook-release at release). Measured, each
+# fed its domain XML on stdin:
 #  - /bin/true;
 #  - the front on a domain without vfpool metadata (goal <= 1.1x /bin/true);
-#  - prepare + release of one VF through the front and the real worker (goal <= 6x one
-#    /bin/true run); and the worker doing nothing (a step it ignores), which is what loading
-#    the worker and its libraries costs;
-#  - the same prepare + release with the worker linked as --enable-static-hook-worker links it
-#    (bench/vfpool-hook-worker-static), where the static libraries are installed.
+#  - prepare + release of one VF through the front and the real programs (goal <= 6x one
+#    /bin/true run); and the worker and the release program doing nothing (a step they
+#    ignore), which is what loading them and their libraries costs;
+#  - the same prepare + release linked as --enable-static-hook-worker links them
+#    (bench/vfpool-hook-worker-static, bench/vfpool-hook-release-static), where the static
+#    libraries are installed.
 # The host is a fake sysfs with an NVMe-like PF of 64 VFs and no netdev: no netlink call is
 # needed, so the real worker runs unchanged; the state directory is on tmpfs, like /run.
 set -eu
@@ -18,6 +20,7 @@ builddir=${abs_top_builddir:-$srcdir/_build/default}
 spawn=$builddir/bench/spawn-time
 hook=$builddir/vfpool-hook
 worker=$builddir/vfpool-hook-worker
+release=$builddir/vfpool-hook-release
 rounds=${BENCH_ROUNDS:-300}
 tmpbase=/dev/shm
 [ -w "$tmpbase" ] || tmpbase=${TMPDIR:-/tmp}
@@ -60,6 +63,7 @@ if [ -x "$static" ]; then
     mkdir "$tmp/static"
     cp "$hook" "$tmp/static/vfpool-hook"
     ln -s "$static" "$tmp/static/vfpool-hook-worker"
+    ln -s "$builddir/bench/vfpool-hook-release-static" "$tmp/static/vfpool-hook-release"
     static_hook=$tmp/static/vfpool-hook
     "$static_hook" bench prepare begin - <"$tmp/pooled.xml" >/dev/null
     "$static_hook" bench release end - <"$tmp/pooled.xml" >/dev/null
@@ -69,22 +73,23 @@ fi
 set -- $("$spawn" "$rounds" "$tmp/pooled.xml" -- "<$tmp/plain.xml" /bin/true \
     -- "<$tmp/plain.xml" "$hook" bench prepare begin - \
     -- "$hook" bench prepare begin - -- "$hook" bench release end - \
-    -- "$worker" bench started begin - \
+    -- "$worker" bench started begin - -- "$release" bench started begin - \
     ${static_hook:+-- "$static_hook" bench prepare begin -} \
     ${static_hook:+-- "$static_hook" bench release end -})
-awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v sp="${6:-}" -v sr="${7:-}" \
+awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v wr="$6" -v sp="${7:-}" -v sr="${8:-}" \
     -v n="$rounds" 'BEGIN {
     printf "hook cost (median of %d, interleaved): /bin/true %.2f ms;", n, t / 1000
     printf " front on a domain without vfpool metadata %.2f ms, x%.2f (goal <= 1.1)\n", f / 1000,
         f / t
-    printf "  prepare+release of one VF (real worker, 64-VF pool without netdev): %.2f ms",
+    printf "  prepare+release of one VF (real programs, 64-VF pool without netdev): %.2f ms",
         (p + r) / 1000
     printf " (prepare %.2f, release %.2f), x%.2f of one /bin/true (goal <= 6)", p / 1000,
         r / 1000, (p + r) / t
     printf "; per step x%.2f\n", (p + r) / 2 / t
     printf "  worker startup alone (a step it ignores) %.2f ms, x%.2f of /bin/true;", w / 1000,
         w / t
-    printf " its two starts are %.0f%% of prepare+release\n", 200 * w / (p + r)
+    printf " release program alone %.2f ms, x%.2f; their starts are %.0f%% of prepare+release\n",
+        wr / 1000, wr / t, 100 * (w + wr) / (p + r)
     if (sp != "") {
         printf "  with --enable-static-hook-worker: prepare+release %.2f ms (prepare %.2f,",
             (sp + sr) / 1000, sp / 1000

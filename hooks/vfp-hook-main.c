@@ -1,5 +1,5 @@
 /* Argument handling, logging (to the journal, else syslog: libvirt shows the hook's stderr to
- * the user) and output for the hook worker. */
+ * the user) and output for the hook's programs: vfpool-hook-worker and vfpool-hook-release. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,12 +7,42 @@
 
 #include "vfp-error.h"
 #include "vfp-hook-main.h"
-#include "vfp-hook.h"
+#include "vfp-ledger.h"
 #include "vfp-log.h"
-#include "vfp-pool.h"
 
+/* A host upgraded while domains ran has the old ledger: vfpool-ledger-upgrade, next to this
+ * program, converts it once. What it says goes to the log; the step then reports the ledger
+ * it cannot read, if it still cannot. */
+void
+vfp_hook_upgrade_ledger(void)
+{
+    g_autofree char *self = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *program = NULL;
+    g_autofree char *errors = NULL;
+    g_autoptr(GError) error = NULL;
+    char *argv[] = {NULL, NULL};
+    int status;
+
+    if (!vfp_ledger_has_old_format())
+        return;
+    self = g_file_read_link("/proc/self/exe", NULL);
+    dir = self ? g_path_get_dirname(self) : NULL;
+    program = dir ? g_build_filename(dir, "vfpool-ledger-upgrade", NULL) : NULL;
+    if (!program)
+        return;
+    argv[0] = program;
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &errors, &status,
+                      &error))
+        g_warning("cannot run %s: %s", program, error->message);
+    else if (!g_spawn_check_wait_status(status, NULL))
+        g_warning("%s: %s", program, errors ? g_strstrip(errors) : "failed");
+}
+
+/* Runs the step of ARGV with RUN: vfp_hook_run for every step, vfp_hook_run_release for the
+ * program that only releases. */
 int
-vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
+vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops, VfpHookRun run)
 {
     g_autoptr(GString) output = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
@@ -31,8 +61,6 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
         return 0;
     g_log_set_writer_func(vfp_log_writer_system, (gpointer) "vfpool-hook", NULL);
     vfp_netlink_set(ops);
-    /* A fresh process at every step: compiling pool.rng would cost more than the step. */
-    vfp_pool_set_remember_checks(TRUE);
 
     {
         g_autoptr(GIOChannel) in = g_io_channel_unix_new(STDIN_FILENO);
@@ -44,7 +72,7 @@ vfp_hook_main(int argc, char **argv, const VfpNetlinkOps *ops)
             return VFP_HOOK_STEP_BLOCKS(step) ? 1 : 0;
         }
     }
-    rc = vfp_hook_run(argv[1], step, xml ? xml : "", length, output, &error);
+    rc = run(argv[1], step, xml ? xml : "", length, output, &error);
     if (error) {
         g_autofree char *tag = vfp_error_tag(error);
 

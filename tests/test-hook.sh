@@ -217,6 +217,14 @@ expect "unknown step: nothing done" 0
 step net-numa release end "$tmp/truncated.xml"
 expect "release never fails, even on garbage" 0
 tap_check "the ledger is still valid" ledger_valid "$state"
+# Release reads the name and UUID alone (GMarkup, vfp-hook-release.c), as libxml2 would.
+step net-numa prepare begin "$expected/net-numa.xml"
+step someone-else release end "$expected/net-numa.xml"
+tap_check "release with another domain's XML gives nothing back" test "$rc/$(claims)" = 0/1
+sed 's|<name>net-numa</name>|<name><![CDATA[net-numa]]></name>|' "$expected/net-numa.xml" \
+    >"$tmp/cdata.xml"
+step net-numa release end "$tmp/cdata.xml"
+tap_check "release reads a name in CDATA" test "$rc/$(claims)" = 0/0
 
 # --- pool files are validated once per content: a changed one is validated again
 cp -R "$data/conf1" "$tmp/conf-copy"
@@ -267,11 +275,21 @@ expect "after an upgrade, the old ledger's claim still holds the VF" 1 \
 tap_check "the old ledger was converted into one record" \
     test "$(ls "$state")/$(ledger_claims "$state")" = \
     "$(printf 'claims\ndomains\nledger.lock\nlocks\npool-checks')/0000:b0:10.0 net-numa prepare"
-"$front" net-numa release end - <"$expected/net-numa.xml" >"$tmp/out" 2>"$tmp/err"
+# At release the front runs vfpool-hook-release: alone next to a copy of the front, it releases.
+mkdir "$tmp/release-only"
+cp "$front" "$tmp/release-only/vfpool-hook"
+ln -s "$(cd "$builddir" && pwd)/vfpool-hook-release" "$tmp/release-only/vfpool-hook-release"
+"$tmp/release-only/vfpool-hook" net-numa release end - <"$expected/net-numa.xml" \
+    >"$tmp/out" 2>"$tmp/err"
 rc=$?
 expect "release of the upgraded claim" 0
 tap_check "frees it and its domain entry" \
     test "$(claims)/$(ls "$state/domains")" = 0/
+
+# The release program must not load libxml2 (nor the ICU and libstdc++ it brings): its start-up
+# is most of a release.
+tap_check "vfpool-hook-release loads neither libxml2 nor ICU" sh -c \
+    "! LD_TRACE_LOADED_OBJECTS=1 '$builddir/vfpool-hook-release' | grep -E 'libxml2|libicu'"
 
 # --- 64 concurrent starts on a 32-VF pool: 32 win, 32 get a clear refusal
 mkdir -p "$tmp/conf/pools.d"

@@ -174,6 +174,7 @@ rm -rf "$tmp/state"
 hookdir=$tmp/hookdir
 mkdir -p "$hookdir"
 cp "$builddir/vfpool-hook" "$hookdir/vfpool-hook"
+# No vfpool-hook-release here: at release the front falls back to the worker, which releases too.
 ln -s "$(cd "$builddir" && pwd)/tests/vfpool-hook-test" "$hookdir/vfpool-hook-worker"
 run "$hookdir/vfpool-hook" net-numa prepare begin - <"$expected/net-numa.xml"
 tap_check "prepare through the front" test "$rc/$(claims)" = 0/1

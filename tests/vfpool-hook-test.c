@@ -7,11 +7,13 @@
 #include "vfp-hook-main.h"
 #include "vfp-ledger-json.h"
 #include "vfp-ledger.h"
+#include "vfp-pool.h"
 
 int
 main(int argc, char **argv)
 {
     fake_kernel_install();
     vfp_ledger_set_old_reader(vfp_ledger_json_read);
-    return vfp_hook_main(argc, argv, &fake_netlink);
+    vfp_pool_set_remember_checks(TRUE);
+    return vfp_hook_main(argc, argv, &fake_netlink, vfp_hook_run);
 }

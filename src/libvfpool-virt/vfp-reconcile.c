@@ -8,6 +8,7 @@
 #include "vfp-netlink.h"
 #include "vfp-reconcile.h"
 #include "vfp-pci-driver.h"
+#include "vfp-take.h"
 #include "vfp-vfstate.h"
 
 typedef struct {
@@ -106,7 +107,7 @@ reconcile_ledger(Reconcile *run, GError **error)
     }
     for (guint i = 0; i < run->running->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(run->running, i);
-        guint adopted = vfp_vf_state_adopt(ledger, host, pools, domain, "reconcile");
+        guint adopted = vfp_take_adopt(ledger, host, pools, domain, "reconcile");
 
         if (adopted)
             report(run, "ledger: running domain '%s' holds %u VF%s the ledger did not know of",

@@ -20,17 +20,6 @@
 #include "vfp-vfstate.h"
 #include "vfp-xml.h"
 
-VfpHookStep
-vfp_hook_step_parse(const char *op, const char *subop)
-{
-    for (guint i = 0; i < G_N_ELEMENTS(vfp_hook_steps); i++) {
-        if (g_strcmp0(op, vfp_hook_steps[i].op) == 0 &&
-            g_strcmp0(subop, vfp_hook_steps[i].subop) == 0)
-            return vfp_hook_steps[i].step;
-    }
-    return VFP_HOOK_IGNORED;
-}
-
 /* ---- prepare ------------------------------------------------------------------------------- */
 
 static gboolean
@@ -202,62 +191,6 @@ hook_prepare(const VfpDomain *domain, GError **error)
 
 /* ---- the other steps ----------------------------------------------------------------------- */
 
-/* release end: never fails; what cannot be restored is logged. The domain's claims are found
- * by its UUID alone, whatever its XML says by then (even without vfpool metadata), so the
- * XML is not checked against the schema: that would cost more than the release itself. */
-static gboolean
-hook_release(const char *name, const char *uuid, GError **error)
-{
-    g_autoptr(VfpLedger) ledger = vfp_ledger_open(VFP_LEDGER_WRITE, error);
-    g_autoptr(VfpHost) host = vfp_host_new();
-    g_autoptr(GPtrArray) claims = NULL;
-
-    if (!ledger)
-        return FALSE;
-    claims = vfp_ledger_get_domain_claims(ledger, uuid);
-    vfp_vf_state_sweep_pending(ledger, host);
-    for (guint i = 0; i < claims->len; i++) {
-        VfpClaim *claim = g_ptr_array_index(claims, i);
-
-        if (vfp_ledger_lookup(ledger, claim->address) != claim)
-            continue; /* an unfinished claim, undone by the sweep */
-        vfp_vf_state_restore(host, claim);
-        vfp_log_event(VFP_EVENT_VF_RELEASED, G_LOG_LEVEL_MESSAGE,
-                      &(VfpLogFields){name, claim->pool, claim->address, "release"},
-                      "domain '%s': step release: gave back VF %s (pool %s)", name, claim->address,
-                      claim->pool);
-        vfp_ledger_release(ledger, claim->address);
-    }
-    if (!vfp_ledger_commit(ledger, error))
-        return FALSE;
-    /* Also what a hook killed between the entry and the claim left behind. */
-    vfp_state_unmark_domain(uuid, NULL);
-    return TRUE;
-}
-
-/* The <name> and <uuid> of a domain XML, read without the schema (release needs no more). */
-static gboolean
-read_identity(const char *xml, gsize length, char **name, char **uuid, GError **error)
-{
-    g_autoptr(xmlDoc) doc = vfp_xml_parse_memory("the domain XML", xml, length, error);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    xmlNode *name_node = root ? vfp_xml_first_child(root, NULL, "name") : NULL;
-    xmlNode *uuid_node = root ? vfp_xml_first_child(root, NULL, "uuid") : NULL;
-    g_autofree xmlChar *name_text = name_node ? xmlNodeGetContent(name_node) : NULL;
-    g_autofree xmlChar *uuid_text = uuid_node ? xmlNodeGetContent(uuid_node) : NULL;
-
-    if (!doc)
-        return FALSE;
-    if (!root || !vfp_xml_is_element(root, NULL, "domain") || !name_text) {
-        g_set_error_literal(error, VFP_ERROR, VFP_ERROR_INVALID,
-                            "the domain XML has no <domain><name>");
-        return FALSE;
-    }
-    *name = g_strdup((const char *)name_text);
-    *uuid = g_strdup(uuid_text ? (const char *)uuid_text : (const char *)name_text);
-    return TRUE;
-}
-
 /* migrate begin (destination) and restore begin: choose local VFs without claiming them (the
  * prepare that follows claims them) and print the rewritten XML. For restore, print nothing
  * when every reservation still holds. */
@@ -314,7 +247,7 @@ hook_reconnect(const VfpDomain *domain, GError **error)
     {
         g_autoptr(GPtrArray) pools = vfp_pool_load_all(NULL);
 
-        vfp_vf_state_adopt(ledger, host, pools, domain, "reconnect");
+        vfp_take_adopt(ledger, host, pools, domain, "reconnect");
     }
     return vfp_ledger_commit(ledger, error);
 }
@@ -336,17 +269,7 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, 
     if (step == VFP_HOOK_IGNORED)
         return 0;
     if (step == VFP_HOOK_RELEASE) {
-        g_autofree char *xml_name = NULL;
-        g_autofree char *uuid = NULL;
-
-        if (read_identity(xml, length, &xml_name, &uuid, &error) && g_strcmp0(xml_name, name) != 0)
-            g_set_error(&error, VFP_ERROR, VFP_ERROR_INVALID,
-                        "hook called for domain '%s' with the XML of domain '%s'; nothing done",
-                        name, xml_name);
-        if (!error)
-            hook_release(name, uuid, &error);
-        if (error)
-            g_warning("domain '%s': step release: %s", name, error->message);
+        vfp_hook_release(name, xml, length);
         return 0;
     }
     domain = vfp_domain_parse(xml, length, &error);

@@ -6,6 +6,15 @@
 
 #include "vfp-hook-steps.h"
 
-VfpHookStep vfp_hook_step_parse(const char *op, const char *subop);
+/* How a program runs one step (vfp_hook_main): every step, or only release. */
+typedef int (*VfpHookRun)(const char *name, VfpHookStep step, const char *xml, gsize length,
+                          GString *output, GError **failure);
+
 int vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, GString *output,
                  GError **failure);
+
+/* vfp-hook-release.c, which needs no libxml2 (vfpool-hook-release). */
+VfpHookStep vfp_hook_step_parse(const char *op, const char *subop);
+void vfp_hook_release(const char *name, const char *xml, gsize length);
+int vfp_hook_run_release(const char *name, VfpHookStep step, const char *xml, gsize length,
+                         GString *output, GError **failure);

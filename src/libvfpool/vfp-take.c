@@ -369,3 +369,89 @@ vfp_take_abandon(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArr
     if (!vfp_ledger_commit(ledger, &local))
         g_warning("domain '%s': %s", domain->name, local->message);
 }
+
+/* A VF just created, as PF drivers set it up: what to restore to when the real state from
+ * before is lost. */
+static void
+fresh_vf_state(VfpVfConfig *config)
+{
+    vfp_vf_config_init(config);
+    config->vlan = 0;
+    config->vlan_qos = 0;
+    config->spoofchk = VFP_TRISTATE_ON;
+    config->trust = VFP_TRISTATE_OFF;
+    config->link_state = VFP_LINK_STATE_AUTO;
+    config->min_tx_rate = 0;
+    config->max_tx_rate = 0;
+}
+
+/* Claims for a running domain the VFs its reservations name, as the hook's prepare would have
+ * (after libvirtd restarted with a lost ledger, or for reconcile). What the VF looked like
+ * before is unknown, so release will put what vfpool set back to a fresh VF's defaults.
+ * Returns how many VFs were adopted. */
+guint
+vfp_take_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDomain *domain,
+               const char *step)
+{
+    g_autoptr(GPtrArray) addresses = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
+    guint adopted = 0;
+
+    for (guint i = 0; i < domain->reservations->len; i++)
+        g_ptr_array_add(addresses,
+                        ((VfpReservation *)g_ptr_array_index(domain->reservations, i))->address);
+    if (!vfp_ledger_lock_vfs(ledger, addresses, &error))
+        g_warning("domain '%s': step %s: %s", domain->name, step, error->message);
+    for (guint i = 0; i < domain->reservations->len; i++) {
+        const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
+        const VfpClaim *existing = vfp_ledger_lookup(ledger, reservation->address);
+        VfpClaim *claim;
+
+        if (existing && g_strcmp0(existing->uuid, vfp_domain_key(domain)) == 0)
+            continue;
+        if (existing) {
+            g_warning("domain '%s': step %s: VF %s is also claimed by '%s'; run 'vfpool "
+                      "reconcile'",
+                      domain->name, step, reservation->address, existing->domain);
+            continue;
+        }
+        claim = vfp_claim_new();
+        claim->address = g_strdup(reservation->address);
+        claim->pf = g_strdup(reservation->pf);
+        claim->index = reservation->index;
+        for (guint j = 0; j < domain->requests->len; j++) {
+            const VfpRequest *request = g_ptr_array_index(domain->requests, j);
+            const VfpPool *pool = vfp_pool_find(pools, request->pool);
+            VfpPf *pf = vfp_host_get_pf(host, reservation->pf, NULL);
+            g_auto(VfpDeviceInfo) device = {0};
+            g_auto(VfpVfConfig) planned = {0};
+            guint requested;
+
+            if (g_strcmp0(request->alias, reservation->alias) != 0)
+                continue;
+            claim->pool = g_strdup(request->pool);
+            vfp_domain_get_device(domain, request->alias, &device);
+            if (pool && pf && pf->netdev) {
+                vfp_vf_state_plan(request, pool, device.network, &planned, &claim->applied,
+                                  &requested);
+                claim->has_saved = TRUE;
+                fresh_vf_state(&claim->saved);
+            }
+            if (pool && !device.managed && !vfp_pool_driver_is_managed(pool))
+                claim->bound_driver = g_strdup(pool->driver);
+        }
+        claim->domain = g_strdup(domain->name);
+        claim->uuid = g_strdup(vfp_domain_key(domain));
+        claim->alias = g_strdup(reservation->alias);
+        claim->step = g_strdup(step);
+        claim->time = g_get_real_time() / G_USEC_PER_SEC;
+        claim->pid = getpid();
+        vfp_ledger_claim(ledger, claim, NULL);
+        vfp_log_event(VFP_EVENT_VF_CLAIMED, G_LOG_LEVEL_MESSAGE,
+                      &(VfpLogFields){domain->name, claim->pool, reservation->address, step},
+                      "domain '%s': step %s: holds VF %s again", domain->name, step,
+                      reservation->address);
+        adopted++;
+    }
+    return adopted;
+}

@@ -26,3 +26,5 @@ gboolean vfp_take_check(const VfpDomain *domain, VfpHost *host, VfpLedger *ledge
 gboolean vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
                       const char *step, GError **error);
 void vfp_take_abandon(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes);
+guint vfp_take_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDomain *domain,
+                     const char *step);

@@ -43,4 +43,6 @@ const char *vfp_link_state_to_string(VfpLinkState value);
 char *vfp_mac_normalize(const char *text);
 gboolean vfp_vlan_parse(const char *text, int *vlan);
 gboolean vfp_rate_parse(const char *text, gint64 *rate);
+gboolean vfp_qos_parse(const char *text, int *qos);
+/* vfp-vfconfig-xml.c */
 gboolean vfp_vf_config_read(VfpVfConfig *config, xmlNode *node, const char *what, GError **error);

@@ -11,5 +11,3 @@ void vfp_vf_state_restore(VfpHost *host, const VfpClaim *claim);
 gboolean vfp_vf_state_sweep_pending(VfpLedger *ledger, VfpHost *host);
 void vfp_vf_state_plan(const VfpRequest *request, const VfpPool *pool, gboolean network_device,
                        VfpVfConfig *config, guint *fields, guint *requested);
-guint vfp_vf_state_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools,
-                         const VfpDomain *domain, const char *step);

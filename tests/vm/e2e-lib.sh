@@ -514,7 +514,7 @@ e2e_setup() {
     # Private copies: the build tree may be rebuilt while the VM runs (libtool wrappers,
     # which are scripts, are linked instead).
     mkdir -p "$bin"
-    for p in vfpool vfpool-hook vfpool-hook-worker vfpoold; do
+    for p in vfpool vfpool-hook vfpool-hook-worker vfpool-hook-release vfpoold; do
         [ -x "$build/$p" ] || continue
         if [ "$(head -c4 "$build/$p")" = $'\x7fELF' ]; then
             cp "$build/$p" "$bin/$p"
@@ -522,7 +522,7 @@ e2e_setup() {
             ln -sf "$build/$p" "$bin/$p"
         fi
     done
-    for p in vfpool vfpool-hook vfpool-hook-worker; do
+    for p in vfpool vfpool-hook vfpool-hook-worker vfpool-hook-release; do
         check "built program $p" test -x "$bin/$p"
     done
     [ -x "$vfpool" ] && [ -x "$bin/vfpool-hook" ] || finish
