@@ -5,9 +5,10 @@
 #include <glib.h>
 
 typedef struct {
-    const char *name; /* "pool.rng" */
+    const char *name;   /* "pool.rng" */
+    const char *sha256; /* of the text, in hexadecimal */
     const char *text;
 } VfpSchemaText;
 
-/* Every schema, then {NULL, NULL}. */
+/* Every schema, then {NULL, NULL, NULL}. */
 extern const VfpSchemaText vfp_schema_texts[];

@@ -103,6 +103,17 @@ vfp_xml_schema_bytes(const char *schema)
     return NULL;
 }
 
+/* The SHA-256 of SCHEMA's text, computed when it was built in; NULL if there is none. */
+const char *
+vfp_xml_schema_sha256(const char *schema)
+{
+    for (const VfpSchemaText *entry = vfp_schema_texts; entry->name; entry++) {
+        if (g_str_equal(entry->name, schema))
+            return entry->sha256;
+    }
+    return NULL;
+}
+
 /* Validates DOC against SCHEMA ("pool.rng"), compiled into the library so an uninstalled
  * build validates exactly like an installed one. */
 /* The compiled SCHEMA, compiled once per process: vfpoold and the listings validate the

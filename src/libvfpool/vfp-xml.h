@@ -12,6 +12,7 @@ xmlDoc *vfp_xml_parse_file(const char *path, GError **error);
 xmlDoc *vfp_xml_parse_memory(const char *what, const char *buffer, gsize length, GError **error);
 gboolean vfp_xml_validate(xmlDoc *doc, const char *schema, const char *what, GError **error);
 GBytes *vfp_xml_schema_bytes(const char *schema);
+const char *vfp_xml_schema_sha256(const char *schema);
 
 char *vfp_xml_get_prop(xmlNode *node, const char *name);
 gboolean vfp_xml_is_element(xmlNode *node, const char *ns_uri, const char *name);
