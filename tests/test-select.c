@@ -126,6 +126,27 @@ test_spread_picks_idlest_pf(void)
     assert_choice("p", NULL, NULL, "0000:3c:10.4");
 }
 
+/* Spread counts stopped domains' reservations by PF too, and a VF both claimed and reserved
+ * (a running domain's) once: 3b holds two, af one, so af is the idlest. */
+static void
+test_spread_counts_reservations(void)
+{
+    g_autoptr(TestHost) host = test_host_new();
+    g_autoptr(GHashTable) reserved = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *address = NULL;
+
+    test_host_write_pool(
+        host, "p", "<pool name='p'>" NET_PFS "<select policy='spread' numa='ignore'/></pool>");
+    g_hash_table_insert(reserved, (char *)"0000:3c:10.0", (char *)"a");
+    g_hash_table_insert(reserved, (char *)"0000:3c:10.2", (char *)"b");
+    claim("0000:b0:10.0", "0000:af:00.0", "c");
+    g_hash_table_insert(reserved, (char *)"0000:b0:10.0", (char *)"c");
+    address = choose_one("p", NULL, NULL, reserved, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(address, ==, "0000:b0:10.2");
+}
+
 static void
 test_numa_preferred(void)
 {
@@ -434,6 +455,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/select/pack", test_pack_fills_busiest_pf);
     g_test_add_func("/select/spread", test_spread_picks_idlest_pf);
+    g_test_add_func("/select/spread-reservations", test_spread_counts_reservations);
     g_test_add_func("/select/numa-preferred", test_numa_preferred);
     g_test_add_func("/select/numa-required", test_numa_required);
     g_test_add_func("/select/numa-ignore", test_numa_ignore);

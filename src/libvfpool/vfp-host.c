@@ -480,6 +480,17 @@ vfp_host_get_vf(VfpHost *host, const char *address, GError **error)
     return NULL;
 }
 
+/* The PF of the VF at ADDRESS from its physfn link alone, or NULL: for callers that only count
+ * VFs by PF, one link read instead of loading every attribute of the VF. */
+VfpPf *
+vfp_host_get_vf_pf(VfpHost *host, const char *address)
+{
+    g_autofree char *normalized = vfp_pci_address_normalize(address);
+    g_autofree char *pf_address = normalized ? read_device_link(normalized, "physfn") : NULL;
+
+    return pf_address ? vfp_host_get_pf(host, pf_address, NULL) : NULL;
+}
+
 gboolean
 vfp_vf_has_addresses(const VfpVf *vf, GError **error)
 {

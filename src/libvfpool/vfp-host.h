@@ -50,6 +50,7 @@ GPtrArray *vfp_host_get_pfs(VfpHost *host, GError **error);
 VfpPf *vfp_host_get_pf(VfpHost *host, const char *address, GError **error);
 VfpPf *vfp_host_find_pf_by_netdev(VfpHost *host, const char *netdev, GError **error);
 VfpVf *vfp_host_get_vf(VfpHost *host, const char *address, GError **error);
+VfpPf *vfp_host_get_vf_pf(VfpHost *host, const char *address);
 
 GPtrArray *vfp_pf_get_vfs(VfpPf *pf, GError **error);
 VfpVf *vfp_pf_get_vf(VfpPf *pf, guint index, GError **error);

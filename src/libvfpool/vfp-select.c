@@ -75,19 +75,29 @@ typedef struct {
     GHashTable *taken;           /* address -> alias chosen in this call */
     GHashTable *pf_usage;        /* PF address -> GUINT_TO_POINTER(VFs in use or chosen) */
     GHashTable *resize_blockers; /* PF address -> why its VF count cannot change, "" if it can */
+    gboolean usage_counted;      /* PF_USAGE holds what others use too, see count_pf_usage */
 } Selection;
 
-static guint
-pf_usage(Selection *selection, const char *pf)
-{
-    return GPOINTER_TO_UINT(g_hash_table_lookup(selection->pf_usage, pf));
-}
+static void count_pf_usage(Selection *selection);
 
 static void
 pf_usage_add(Selection *selection, const char *pf)
 {
-    g_hash_table_insert(selection->pf_usage, g_strdup(pf),
-                        GUINT_TO_POINTER(pf_usage(selection, pf) + 1));
+    guint usage = GPOINTER_TO_UINT(g_hash_table_lookup(selection->pf_usage, pf));
+
+    g_hash_table_insert(selection->pf_usage, g_strdup(pf), GUINT_TO_POINTER(usage + 1));
+}
+
+/* Counted on first use: only a new choice ranks PFs by use, and a domain that keeps its
+ * reservations makes none. */
+static guint
+pf_usage(Selection *selection, const char *pf)
+{
+    if (!selection->usage_counted) {
+        selection->usage_counted = TRUE;
+        count_pf_usage(selection);
+    }
+    return GPOINTER_TO_UINT(g_hash_table_lookup(selection->pf_usage, pf));
 }
 
 static const VfpClaim *
@@ -583,17 +593,22 @@ selection_take(Selection *selection, const VfpChoice *choice)
     pf_usage_add(selection, choice->pf);
 }
 
+/* How many VFs of each PF others hold, to spread new choices over PFs. Every defined domain's
+ * reservation counts, so this runs once per reserved VF on the host: it asks sysfs only for
+ * each VF's PF and looks claims up in the list already read, not claim by claim. */
 static void
 count_pf_usage(Selection *selection)
 {
     const VfpSelectContext *context = selection->context;
     GPtrArray *claims = context->ledger ? vfp_ledger_get_claims(context->ledger) : NULL;
+    g_autoptr(GHashTable) claimed = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTableIter iter;
     gpointer address;
 
     for (guint i = 0; claims && i < claims->len; i++) {
         const VfpClaim *claim = g_ptr_array_index(claims, i);
 
+        g_hash_table_add(claimed, claim->address);
         if (claim->pf && g_strcmp0(claim->uuid, vfp_domain_key(selection->domain)) != 0)
             pf_usage_add(selection, claim->pf);
     }
@@ -601,13 +616,13 @@ count_pf_usage(Selection *selection)
         return;
     g_hash_table_iter_init(&iter, context->reserved_by);
     while (g_hash_table_iter_next(&iter, &address, NULL)) {
-        VfpVf *vf;
+        VfpPf *pf;
 
-        if (context->ledger && vfp_ledger_lookup(context->ledger, address))
+        if (g_hash_table_contains(claimed, address))
             continue; /* counted above */
-        vf = vfp_host_get_vf(context->host, address, NULL);
-        if (vf)
-            pf_usage_add(selection, vf->pf->address);
+        pf = vfp_host_get_vf_pf(context->host, address);
+        if (pf)
+            pf_usage_add(selection, pf->address);
     }
 }
 
@@ -620,9 +635,8 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
     g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) usage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    Selection selection = {context, domain, taken, usage, blockers};
+    Selection selection = {context, domain, taken, usage, blockers, FALSE};
 
-    count_pf_usage(&selection);
     g_ptr_array_set_size(choices, domain->requests->len);
 
     /* Kept reservations first, so a new choice never takes a VF this domain already holds for
@@ -704,7 +718,7 @@ vfp_select_pool_census(const VfpSelectContext *context, const VfpPool *pool, Vfp
                         .numa_nodes = nodes};
     VfpRequest request = {.numa_node = -1};
     g_autoptr(GHashTable) blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    Selection selection = {context, &nobody, taken, usage, blockers};
+    Selection selection = {context, &nobody, taken, usage, blockers, FALSE};
 
     memset(census, 0, sizeof(*census));
     if (!pfs)
