@@ -110,6 +110,35 @@ tap_check "a second domain gets another VF" grep -q "net0 -> VF 0000:3c:10.2" "$
 tap_check "release drops the reservation" grep -q "1 reservation dropped" "$tmp/out"
 tap_check "metadata without reservation after release" \
     sh -c "! virsh metadata net2 $NS | grep -q reservation"
+# --- other domains' reservations, read from many domains at once, all keep their VFs: 15
+# domains reserve VFs 16-30 of the 16 in mlx-range (one spells the address in capitals, which
+# libvirt keeps as given; one has a second reservation that names no VF), 10 more carry no
+# vfpool metadata; the next one gets VF 31.
+mlx_vf() { fakesys_vf_address 0000:d8:00.0 2 1 "$1"; }
+bogus="<vfpool:reservation alias='ua-x' address='no-vf' pf='0000:d8:00.0' index='0'/>"
+for i in $(seq 0 14); do
+    address=$(mlx_vf $((16 + i)))
+    [ "$i" -ne 7 ] || address=$(echo "$address" | tr a-f A-F)
+    domain "many$i" "c$(printf %x "$i")" "pool='mlx-range'" \
+        "address='$address' pf='0000:d8:00.0' index='$((16 + i))'" |
+        if [ "$i" -eq 3 ]; then sed "s|</vfpool:vfpool>|$bogus&|"; else cat; fi >"$tmp/many$i.xml"
+    echo "define $tmp/many$i.xml"
+done >"$tmp/many.virsh"
+for i in $(seq 0 9); do
+    printf '%s' "<domain type='qemu'><name>bare$i</name>" \
+        "<uuid>6d8b3a0e-7f36-4a43-9d0a-0000000000d$i</uuid><memory unit='MiB'>64</memory>" \
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" >"$tmp/bare$i.xml"
+    echo "define $tmp/bare$i.xml"
+done >>"$tmp/many.virsh"
+virsh -q <"$tmp/many.virsh" >/dev/null
+domain manyx cf "pool='mlx-range'" >"$tmp/manyx.xml"
+"$vfpool" define "$tmp/manyx.xml" >"$tmp/out" 2>&1
+tap_check "a new domain gets the one VF none of 25 other domains reserves" \
+    grep -q "ua-vfpool-net0 -> VF $(mlx_vf 31) (pool mlx-range" "$tmp/out"
+tap_check "and says it passed over the reservation that names no VF" \
+    grep -q "domain 'many3': passing over a vfpool reservation whose address 'no-vf'" "$tmp/out"
+sed 's/^define [^ ]*\/\([^/ ]*\)\.xml$/undefine \1/' "$tmp/many.virsh" | virsh -q >/dev/null
+virsh undefine manyx >/dev/null
 "$vfpool" resolve nosuchdomain >"$tmp/out" 2>&1
 want="vfpool: domain 'nosuchdomain' is not defined in libvirt; check 'virsh list --all'"
 tap_check "unknown domain: one clear line" grep -qx "$want" "$tmp/out"

@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
 #include <string.h>
 
+#include "vfp-address.h"
 #include "vfp-error.h"
 #include "vfp-libvirt.h"
 #include "vfp-xml.h"
@@ -206,6 +208,119 @@ vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **e
     return list_pooled(conn, kind, TRUE, error);
 }
 
+/* ---- reading many domains at once ------------------------------------------------------- */
+
+/* libvirt has no call that returns the metadata or XML of many domains, so each costs a round
+ * trip to the daemon; its remote driver keeps the calls of several threads on one connection
+ * in flight together, and the daemon serves a few of them at once (max_client_requests, 5 by
+ * default). So the calls go out from this many threads, the caller's among them. */
+#define FETCH_THREADS 4
+
+typedef char *(*FetchFunc)(virDomainPtr dom);
+/* What a fetching thread makes of a domain's text, in that thread, while other calls are in
+ * flight; WARNINGS (char *) are reported by the caller, in the domains' order. */
+typedef gpointer (*DigestFunc)(virDomainPtr dom, const char *text, GPtrArray *warnings);
+
+typedef struct {
+    virDomainPtr *doms;
+    int count;
+    const char *except; /* a domain name not to fetch, or NULL */
+    FetchFunc fetch;
+    DigestFunc digest;    /* NULL: the results are the texts */
+    GDestroyNotify clear; /* frees a result */
+    gpointer *results;    /* per domain; NULL where the fetch failed */
+    int *codes;           /* libvirt's error code where FETCH returned NULL */
+    char **messages;      /* and its message */
+    GPtrArray **warnings; /* per domain, see DigestFunc */
+    gint next;            /* the next domain to fetch */
+} Fetch;
+
+static gpointer
+fetch_worker(gpointer data)
+{
+    Fetch *fetch = data;
+    int i;
+
+    while ((i = g_atomic_int_add(&fetch->next, 1)) < fetch->count) {
+        virDomainPtr dom = fetch->doms[i];
+        char *text;
+
+        if (g_strcmp0(virDomainGetName(dom), fetch->except) == 0)
+            continue;
+        text = fetch->fetch(dom);
+        if (!text) {
+            /* libvirt keeps the last error per thread. */
+            virErrorPtr err = virGetLastError();
+
+            fetch->codes[i] = err ? err->code : VIR_ERR_INTERNAL_ERROR;
+            fetch->messages[i] = g_strdup(virGetLastErrorMessage());
+        } else if (fetch->digest) {
+            fetch->warnings[i] = g_ptr_array_new_with_free_func(g_free);
+            fetch->results[i] = fetch->digest(dom, text, fetch->warnings[i]);
+            free(text);
+        } else {
+            fetch->results[i] = text;
+        }
+    }
+    return NULL;
+}
+
+/* Calls FETCH (and DIGEST, may be NULL) for every domain of DOMS but the one named EXCEPT,
+ * from several threads, and keeps what each returned (or its error) in FETCH. */
+static void
+fetch_all(Fetch *fetch, virDomainPtr *doms, int count, const char *except, FetchFunc func,
+          DigestFunc digest, GDestroyNotify clear)
+{
+    GThread *threads[FETCH_THREADS - 1] = {NULL};
+    /* A thread for fewer domains than this costs more than it saves. */
+    int helpers = MIN(FETCH_THREADS - 1, count / 8);
+
+    *fetch = (Fetch){doms, count, except, func, digest, clear};
+    fetch->results = g_new0(gpointer, count);
+    fetch->codes = g_new0(int, count);
+    fetch->messages = g_new0(char *, count);
+    fetch->warnings = g_new0(GPtrArray *, count);
+    /* libxml2 sets itself up on first use, which must not happen in two threads at once. */
+    if (digest)
+        xmlInitParser();
+    for (int t = 0; t < helpers; t++)
+        threads[t] = g_thread_try_new("vfpool-fetch", fetch_worker, fetch, NULL);
+    fetch_worker(fetch);
+    for (int t = 0; t < helpers; t++) {
+        if (threads[t])
+            g_thread_join(threads[t]);
+    }
+}
+
+static void
+fetch_clear(Fetch *fetch)
+{
+    for (int i = 0; i < fetch->count; i++) {
+        if (fetch->results[i])
+            fetch->clear(fetch->results[i]);
+        g_free(fetch->messages[i]);
+        if (fetch->warnings[i])
+            g_ptr_array_unref(fetch->warnings[i]);
+    }
+    g_free(fetch->results);
+    g_free(fetch->codes);
+    g_free(fetch->messages);
+    g_free(fetch->warnings);
+}
+
+static char *
+fetch_live_xml(virDomainPtr dom)
+{
+    return virDomainGetXMLDesc(dom, 0);
+}
+
+static char *
+fetch_persistent_metadata(virDomainPtr dom)
+{
+    return virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
+                                VIR_DOMAIN_AFFECT_CONFIG);
+}
+
 /* address -> name of the running domain, for every PCI device a running domain but EXCEPT
  * passes through: vfpool's VFs (a running domain's device is its reservation, prepare checks
  * that) and any other, such as a plain <hostdev> written by hand. */
@@ -215,39 +330,155 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
     g_autoptr(GHashTable) passed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     virDomainPtr *doms = NULL;
     int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    Fetch fetch;
 
     if (count < 0) {
         vfp_libvirt_set_error(error, "cannot list running libvirt domains");
         return NULL;
     }
+    /* A domain that stopped meanwhile has no live XML, and passes nothing through. */
+    fetch_all(&fetch, doms, count, except, fetch_live_xml, NULL, free);
     for (int i = 0; i < count; i++) {
-        g_autoptr(VfpDomain) domain = vfp_libvirt_load(doms[i], VFP_XML_LIVE, NULL);
+        const char *xml = fetch.results[i];
+        g_autoptr(VfpDomain) domain = xml ? vfp_domain_parse(xml, strlen(xml), NULL) : NULL;
         g_autoptr(GPtrArray) sources = domain ? vfp_domain_pci_sources(domain) : NULL;
 
-        for (guint j = 0; sources && g_strcmp0(domain->name, except) != 0 && j < sources->len; j++)
+        for (guint j = 0; sources && j < sources->len; j++)
             g_hash_table_insert(passed, g_strdup(g_ptr_array_index(sources, j)),
                                 g_strdup(domain->name));
         virDomainFree(doms[i]);
     }
+    fetch_clear(&fetch);
     free(doms);
     return g_steal_pointer(&passed);
+}
+
+static gboolean
+is_vfpool_element(xmlNode *node, const char *name)
+{
+    /* libvirt hands an element of metadata back without its namespace. */
+    return vfp_xml_is_element(node, NULL, name) || vfp_xml_is_element(node, VFP_DOMAIN_NS, name);
+}
+
+/* The VFs (canonical addresses, char *) that DOM's vfpool METADATA, as virDomainGetMetadata
+ * returns it, reserves. Other domains' reservations only keep VFs from being chosen, so only
+ * their addresses are read, without the schema, which costs more than the rest of a resolve
+ * when a thousand domains are defined. What the schema would refuse is still refused where
+ * it matters: metadata that is not XML or has more elements than a domain may have skips the
+ * domain, as its full reading does; a reservation whose address is not a PCI address is
+ * passed over; an address in another spelling counts as the canonical one. Runs in fetching
+ * threads: libxml2 keeps its error handler per thread. */
+static gpointer
+read_reservations(virDomainPtr dom, const char *metadata, GPtrArray *warnings)
+{
+    const char *name = virDomainGetName(dom);
+    g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(xmlDoc) doc =
+        vfp_xml_parse_memory("its vfpool metadata", metadata, strlen(metadata), &local);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    guint children = 0;
+
+    if (!doc) {
+        g_ptr_array_add(warnings,
+                        g_strdup_printf("skipping domain '%s': %s", name, local->message));
+        return g_steal_pointer(&addresses);
+    }
+    if (!is_vfpool_element(root, "vfpool")) {
+        g_ptr_array_add(
+            warnings, g_strdup_printf("skipping domain '%s': its vfpool metadata is a <%s>, not a "
+                                      "<vfpool>",
+                                      name, (const char *)root->name));
+        return g_steal_pointer(&addresses);
+    }
+    for (xmlNode *node = root->children; node; node = node->next)
+        children += node->type == XML_ELEMENT_NODE;
+    if (children > 2 * VFP_DOMAIN_REQUESTS_MAX) {
+        g_ptr_array_add(warnings,
+                        g_strdup_printf("skipping domain '%s': its vfpool metadata has %u "
+                                        "elements; a domain may have at most %u requests, each "
+                                        "with one reservation",
+                                        name, children, VFP_DOMAIN_REQUESTS_MAX));
+        return g_steal_pointer(&addresses);
+    }
+    for (xmlNode *node = root->children; node; node = node->next) {
+        g_autofree char *text = NULL;
+        char *address;
+
+        if (!is_vfpool_element(node, "reservation"))
+            continue;
+        text = vfp_xml_get_prop(node, "address");
+        if ((address = vfp_pci_address_normalize(text)))
+            g_ptr_array_add(addresses, address);
+        else
+            g_ptr_array_add(warnings,
+                            g_strdup_printf("domain '%s': passing over a vfpool reservation whose "
+                                            "address '%.32s' is not a PCI address; fix it with "
+                                            "'virsh edit %s'",
+                                            name, text ? text : "", name));
+    }
+    return g_steal_pointer(&addresses);
+}
+
+/* Adds the reservations of every defined domain but EXCEPT to RESERVED, reading their vfpool
+ * metadata alone. */
+static gboolean
+add_defined_reservations(virConnectPtr conn, GHashTable *reserved, const char *except,
+                         GError **error)
+{
+    virDomainPtr *doms = NULL;
+    int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+    gboolean ok = TRUE;
+    Fetch fetch;
+
+    if (count < 0) {
+        vfp_libvirt_set_error(error, "cannot list libvirt domains");
+        return FALSE;
+    }
+    fetch_all(&fetch, doms, count, except, fetch_persistent_metadata, read_reservations,
+              (GDestroyNotify)g_ptr_array_unref);
+    for (int i = 0; i < count; i++) {
+        const char *name = virDomainGetName(doms[i]);
+        GPtrArray *addresses = fetch.results[i];
+
+        for (guint j = 0; fetch.warnings[i] && j < fetch.warnings[i]->len; j++)
+            g_warning("%s", (const char *)g_ptr_array_index(fetch.warnings[i], j));
+        for (guint j = 0; addresses && j < addresses->len; j++)
+            g_hash_table_insert(reserved, g_strdup(g_ptr_array_index(addresses, j)),
+                                g_strdup(name));
+        /* Without vfpool metadata, or undefined since the listing, it reserves nothing; any
+         * other failure could hide a reservation. */
+        if (ok && fetch.messages[i] && fetch.codes[i] != VIR_ERR_NO_DOMAIN_METADATA &&
+            fetch.codes[i] != VIR_ERR_NO_DOMAIN) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                        "cannot read the vfpool metadata of domain '%s', so not which VFs it "
+                        "reserves: %s",
+                        name, fetch.messages[i]);
+            ok = FALSE;
+        }
+        virDomainFree(doms[i]);
+    }
+    fetch_clear(&fetch);
+    free(doms);
+    return ok;
 }
 
 /* address -> name of the domain reserving or using it, for every defined or running domain
  * but EXCEPT: what selection must not hand out again. DEFINED, when the caller listed the
  * pooled definitions already (vfp_libvirt_list_pooled), spares listing them again; else
- * their metadata alone is read, which holds the reservations. */
+ * their metadata alone is read, for the reservations only. */
 GHashTable *
 vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except, GError **error)
 {
     g_autoptr(GHashTable) reserved = vfp_libvirt_passed_through(conn, except, error);
-    g_autoptr(GPtrArray) domains = defined ? g_ptr_array_ref(defined) : NULL;
 
-    if (!reserved || (!domains && !(domains = vfp_libvirt_list_pooled_metadata(
-                                        conn, VFP_XML_PERSISTENT, error))))
+    if (!reserved)
         return NULL;
-    for (guint i = 0; i < domains->len; i++) {
-        const VfpDomain *domain = g_ptr_array_index(domains, i);
+    if (!defined)
+        return add_defined_reservations(conn, reserved, except, error) ? g_steal_pointer(&reserved)
+                                                                       : NULL;
+    for (guint i = 0; i < defined->len; i++) {
+        const VfpDomain *domain = g_ptr_array_index(defined, i);
 
         if (g_strcmp0(domain->name, except) == 0)
             continue;
