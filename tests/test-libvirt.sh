@@ -137,6 +137,11 @@ tap_check "a new domain gets the one VF none of 25 other domains reserves" \
     grep -q "ua-vfpool-net0 -> VF $(mlx_vf 31) (pool mlx-range" "$tmp/out"
 tap_check "and says it passed over the reservation that names no VF" \
     grep -q "domain 'many3': passing over a vfpool reservation whose address 'no-vf'" "$tmp/out"
+# status reads them at once too: all but the two its schema refuses (capitals, no VF), each
+# named in a warning, and the new one
+"$vfpool" status >"$tmp/out" 2>&1
+tap_check "status shows the reservations of 14 of them, read at once" \
+    test "$(grep -c "reserved: reserved by domain 'many" "$tmp/out")" = 14
 sed 's/^define [^ ]*\/\([^/ ]*\)\.xml$/undefine \1/' "$tmp/many.virsh" | virsh -q >/dev/null
 virsh undefine manyx >/dev/null
 "$vfpool" resolve nosuchdomain >"$tmp/out" 2>&1

@@ -116,15 +116,11 @@ set_namespace(xmlNode *node, xmlNs *ns)
     }
 }
 
-/* DOM's vfpool metadata of KIND alone, as a VfpDomain whose document holds its name, UUID and
- * that metadata: its requests, reservations and status, without fetching or parsing the
- * whole definition. NULL without ERROR when it carries no vfpool metadata. */
-VfpDomain *
-vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error)
+/* DOM's vfpool METADATA (as virDomainGetMetadata returns it), as a VfpDomain whose document
+ * holds its name, UUID and that metadata. */
+static VfpDomain *
+domain_from_metadata(virDomainPtr dom, const char *metadata, GError **error)
 {
-    g_autofree char *metadata = virDomainGetMetadata(
-        dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
-        kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlDoc) wrapper = NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
@@ -134,8 +130,6 @@ vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error)
     VfpDomain *domain;
     int length = 0;
 
-    if (!metadata)
-        return NULL;
     if (!(doc = vfp_xml_parse_memory("the vfpool metadata", metadata, strlen(metadata), error)))
         return NULL;
     wrapper = xmlNewDoc((const xmlChar *)"1.0");
@@ -155,57 +149,17 @@ vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error)
     return domain;
 }
 
-/* Every domain with vfpool requests (or a vfpool status): persistent definitions, or the
- * live XML of running domains; with METADATA_ONLY, only their vfpool metadata (see
- * vfp_libvirt_load_metadata). Domains whose XML vfpool cannot read are skipped with a
- * warning. */
-static GPtrArray *
-list_pooled(virConnectPtr conn, VfpXmlKind kind, gboolean metadata_only, GError **error)
+/* DOM's vfpool metadata of KIND alone, as a VfpDomain whose document holds its name, UUID and
+ * that metadata: its requests, reservations and status, without fetching or parsing the
+ * whole definition. NULL without ERROR when it carries no vfpool metadata. */
+VfpDomain *
+vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error)
 {
-    g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
-    virDomainPtr *doms = NULL;
-    int count =
-        virConnectListAllDomains(conn, &doms,
-                                 kind == VFP_XML_PERSISTENT ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
-                                                            : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    g_autofree char *metadata = virDomainGetMetadata(
+        dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
+        kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
 
-    if (count < 0) {
-        vfp_libvirt_set_error(error, "cannot list libvirt domains");
-        return NULL;
-    }
-    for (int i = 0; i < count; i++) {
-        g_autoptr(GError) local = NULL;
-        VfpDomain *domain = NULL;
-
-        /* The metadata alone first: most domains carry none, and cost this one small call. */
-        if (metadata_only)
-            domain = vfp_libvirt_load_metadata(doms[i], kind, &local);
-        else if (vfp_libvirt_has_metadata(doms[i], kind))
-            domain = vfp_libvirt_load(doms[i], kind, &local);
-
-        if (local)
-            g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
-        else if (domain && domain->requests->len == 0 && domain->status.state == VFP_STATUS_NONE)
-            g_clear_pointer(&domain, vfp_domain_free);
-        if (domain)
-            g_ptr_array_add(pooled, domain);
-        virDomainFree(doms[i]);
-    }
-    free(doms);
-    return g_steal_pointer(&pooled);
-}
-
-GPtrArray *
-vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
-{
-    return list_pooled(conn, kind, FALSE, error);
-}
-
-/* The same, with their vfpool metadata only: enough for their reservations. */
-GPtrArray *
-vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **error)
-{
-    return list_pooled(conn, kind, TRUE, error);
+    return metadata ? domain_from_metadata(dom, metadata, error) : NULL;
 }
 
 /* ---- reading many domains at once ------------------------------------------------------- */
@@ -216,7 +170,7 @@ vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **e
  * default). So the calls go out from this many threads, the caller's among them. */
 #define FETCH_THREADS 4
 
-typedef char *(*FetchFunc)(virDomainPtr dom);
+typedef char *(*FetchFunc)(virDomainPtr dom, VfpXmlKind kind);
 /* What a fetching thread makes of a domain's text, in that thread, while other calls are in
  * flight; WARNINGS (char *) are reported by the caller, in the domains' order. */
 typedef gpointer (*DigestFunc)(virDomainPtr dom, const char *text, GPtrArray *warnings);
@@ -225,6 +179,7 @@ typedef struct {
     virDomainPtr *doms;
     int count;
     const char *except; /* a domain name not to fetch, or NULL */
+    VfpXmlKind kind;    /* which definition to fetch */
     FetchFunc fetch;
     DigestFunc digest;    /* NULL: the results are the texts */
     GDestroyNotify clear; /* frees a result */
@@ -247,7 +202,7 @@ fetch_worker(gpointer data)
 
         if (g_strcmp0(virDomainGetName(dom), fetch->except) == 0)
             continue;
-        text = fetch->fetch(dom);
+        text = fetch->fetch(dom, fetch->kind);
         if (!text) {
             /* libvirt keeps the last error per thread. */
             virErrorPtr err = virGetLastError();
@@ -268,14 +223,14 @@ fetch_worker(gpointer data)
 /* Calls FETCH (and DIGEST, may be NULL) for every domain of DOMS but the one named EXCEPT,
  * from several threads, and keeps what each returned (or its error) in FETCH. */
 static void
-fetch_all(Fetch *fetch, virDomainPtr *doms, int count, const char *except, FetchFunc func,
-          DigestFunc digest, GDestroyNotify clear)
+fetch_all(Fetch *fetch, virDomainPtr *doms, int count, const char *except, VfpXmlKind kind,
+          FetchFunc func, DigestFunc digest, GDestroyNotify clear)
 {
     GThread *threads[FETCH_THREADS - 1] = {NULL};
     /* A thread for fewer domains than this costs more than it saves. */
     int helpers = MIN(FETCH_THREADS - 1, count / 8);
 
-    *fetch = (Fetch){doms, count, except, func, digest, clear};
+    *fetch = (Fetch){doms, count, except, kind, func, digest, clear};
     fetch->results = g_new0(gpointer, count);
     fetch->codes = g_new0(int, count);
     fetch->messages = g_new0(char *, count);
@@ -309,16 +264,84 @@ fetch_clear(Fetch *fetch)
 }
 
 static char *
-fetch_live_xml(virDomainPtr dom)
+fetch_xml(virDomainPtr dom, VfpXmlKind kind)
 {
-    return virDomainGetXMLDesc(dom, 0);
+    return virDomainGetXMLDesc(dom, kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_XML_INACTIVE : 0);
 }
 
 static char *
-fetch_persistent_metadata(virDomainPtr dom)
+fetch_metadata(virDomainPtr dom, VfpXmlKind kind)
 {
     return virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VFP_DOMAIN_NS,
-                                VIR_DOMAIN_AFFECT_CONFIG);
+                                kind == VFP_XML_PERSISTENT ? VIR_DOMAIN_AFFECT_CONFIG
+                                                           : VIR_DOMAIN_AFFECT_LIVE);
+}
+
+/* The whole XML of a domain that carries vfpool metadata: the metadata alone first, as most
+ * domains carry none and cost this one small call. */
+static char *
+fetch_pooled_xml(virDomainPtr dom, VfpXmlKind kind)
+{
+    g_autofree char *metadata = fetch_metadata(dom, kind);
+
+    return metadata ? fetch_xml(dom, kind) : NULL;
+}
+
+/* Every domain with vfpool requests (or a vfpool status): persistent definitions, or the
+ * live XML of running domains; with METADATA_ONLY, only their vfpool metadata (see
+ * vfp_libvirt_load_metadata). Domains whose XML vfpool cannot read are skipped with a
+ * warning. */
+static GPtrArray *
+list_pooled(virConnectPtr conn, VfpXmlKind kind, gboolean metadata_only, GError **error)
+{
+    g_autoptr(GPtrArray) pooled = g_ptr_array_new_with_free_func((GDestroyNotify)vfp_domain_free);
+    virDomainPtr *doms = NULL;
+    int count =
+        virConnectListAllDomains(conn, &doms,
+                                 kind == VFP_XML_PERSISTENT ? VIR_CONNECT_LIST_DOMAINS_PERSISTENT
+                                                            : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    Fetch fetch;
+
+    if (count < 0) {
+        vfp_libvirt_set_error(error, "cannot list libvirt domains");
+        return NULL;
+    }
+    fetch_all(&fetch, doms, count, NULL, kind, metadata_only ? fetch_metadata : fetch_pooled_xml,
+              NULL, free);
+    for (int i = 0; i < count; i++) {
+        const char *text = fetch.results[i];
+        g_autoptr(GError) local = NULL;
+        VfpDomain *domain = NULL;
+
+        if (text && metadata_only)
+            domain = domain_from_metadata(doms[i], text, &local);
+        else if (text)
+            domain = vfp_domain_parse(text, strlen(text), &local);
+
+        if (local)
+            g_warning("skipping domain '%s': %s", virDomainGetName(doms[i]), local->message);
+        else if (domain && domain->requests->len == 0 && domain->status.state == VFP_STATUS_NONE)
+            g_clear_pointer(&domain, vfp_domain_free);
+        if (domain)
+            g_ptr_array_add(pooled, domain);
+        virDomainFree(doms[i]);
+    }
+    fetch_clear(&fetch);
+    free(doms);
+    return g_steal_pointer(&pooled);
+}
+
+GPtrArray *
+vfp_libvirt_list_pooled(virConnectPtr conn, VfpXmlKind kind, GError **error)
+{
+    return list_pooled(conn, kind, FALSE, error);
+}
+
+/* The same, with their vfpool metadata only: enough for their reservations and status. */
+GPtrArray *
+vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **error)
+{
+    return list_pooled(conn, kind, TRUE, error);
 }
 
 /* address -> name of the running domain, for every PCI device a running domain but EXCEPT
@@ -337,7 +360,7 @@ vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **erro
         return NULL;
     }
     /* A domain that stopped meanwhile has no live XML, and passes nothing through. */
-    fetch_all(&fetch, doms, count, except, fetch_live_xml, NULL, free);
+    fetch_all(&fetch, doms, count, except, VFP_XML_LIVE, fetch_xml, NULL, free);
     for (int i = 0; i < count; i++) {
         const char *xml = fetch.results[i];
         g_autoptr(VfpDomain) domain = xml ? vfp_domain_parse(xml, strlen(xml), NULL) : NULL;
@@ -435,7 +458,7 @@ add_defined_reservations(virConnectPtr conn, GHashTable *reserved, const char *e
         vfp_libvirt_set_error(error, "cannot list libvirt domains");
         return FALSE;
     }
-    fetch_all(&fetch, doms, count, except, fetch_persistent_metadata, read_reservations,
+    fetch_all(&fetch, doms, count, except, VFP_XML_PERSISTENT, fetch_metadata, read_reservations,
               (GDestroyNotify)g_ptr_array_unref);
     for (int i = 0; i < count; i++) {
         const char *name = virDomainGetName(doms[i]);
@@ -465,7 +488,7 @@ add_defined_reservations(virConnectPtr conn, GHashTable *reserved, const char *e
 
 /* address -> name of the domain reserving or using it, for every defined or running domain
  * but EXCEPT: what selection must not hand out again. DEFINED, when the caller listed the
- * pooled definitions already (vfp_libvirt_list_pooled), spares listing them again; else
+ * pooled definitions already (vfp_libvirt_list_pooled_metadata), spares listing them again; else
  * their metadata alone is read, for the reservations only. */
 GHashTable *
 vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except, GError **error)

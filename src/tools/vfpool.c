@@ -686,8 +686,9 @@ main(int argc, char **argv)
 
     /* The libvirt side takes the ledger lock itself, and only around its own reads. */
     if (!online) {
-        /* Each defined domain is fetched once, for the reservations and the listings. */
-        if (conn && (defined = vfp_libvirt_list_pooled(conn, VFP_XML_PERSISTENT, &error)))
+        /* Each defined domain is fetched once, for the reservations and the listings, which
+         * need its vfpool metadata alone. */
+        if (conn && (defined = vfp_libvirt_list_pooled_metadata(conn, VFP_XML_PERSISTENT, &error)))
             reserved = vfp_libvirt_reservations(conn, defined, NULL, &error);
         cli.defined = defined;
         if (!error && (pools = vfp_pool_load_all(&error)))
