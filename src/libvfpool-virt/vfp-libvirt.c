@@ -474,8 +474,8 @@ add_defined_reservations(virConnectPtr conn, GHashTable *reserved, const char *e
         if (ok && fetch.messages[i] && fetch.codes[i] != VIR_ERR_NO_DOMAIN_METADATA &&
             fetch.codes[i] != VIR_ERR_NO_DOMAIN) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
-                        "cannot read the vfpool metadata of domain '%s', so not which VFs it "
-                        "reserves: %s",
+                        "cannot read the vfpool metadata of domain '%s' to see which VFs it "
+                        "reserves (%s); run the command again once libvirt answers",
                         name, fetch.messages[i]);
             ok = FALSE;
         }
