@@ -26,6 +26,51 @@ mode=cli      # daemon: vfpoold resolves domains on "virsh define"
 vfpoold_pid=
 settle=1      # 0: no pause after virsh commands (see V)
 
+# ---- which scenarios run -------------------------------------------------------------------
+# scenario_options DIR ARGS...: reads the options --scenario N[,N...] (repeatable) of the
+# scenarios DIR/NN-*.sh into wanted, and the arguments after the options into rest; calls the
+# script's usage on anything else. Run it before e2e_setup.
+scenario_options() {
+    local dir=$1 n v
+    shift
+    wanted=()
+    # shellcheck disable=SC2206 # "2,5" and "2 5" are lists
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --scenario) [ $# -ge 2 ] || usage; wanted+=(${2//,/ }); shift 2 ;;
+            --scenario=*) v=${1#*=}; wanted+=(${v//,/ }); shift ;;
+            -h | --help) usage ;;
+            --) shift; break ;;
+            -*) usage ;;
+            *) break ;;
+        esac
+    done
+    for n in "${wanted[@]}"; do
+        case $n in *[!0-9]*) usage ;; esac
+        compgen -G "$dir/$(printf '%02d' "$((10#$n))")-*.sh" >/dev/null ||
+            { echo "$(basename "$0" .sh): no scenario $n in $dir" >&2; exit 2; }
+    done
+    rest=("$@")
+}
+# run_scenarios DIR PREFIX: sources each wanted scenario DIR/NN-*.sh in order (all of them when
+# none was named), so its variables and functions stay for the rest of the run; each starts
+# with `scenario "TITLE"`, numbered PREFIX N.
+run_scenarios() {
+    local f n w run
+    [ "${#wanted[@]}" = 0 ] || info "scenarios to run: ${wanted[*]}"
+    for f in "$1"/[0-9][0-9]-*.sh; do
+        n=${f##*/}
+        n=$((10#${n%%-*}))
+        run=$(("${#wanted[@]}" == 0))
+        for w in "${wanted[@]}"; do [ "$((10#$w))" = "$n" ] && run=1; done
+        [ "$run" = 1 ] || continue
+        scenario_num=$2$n
+        # shellcheck disable=SC1090
+        . "$f"
+        scenario_end
+    done
+}
+
 # ---- reporting -----------------------------------------------------------------------------
 pass=0
 fail=0

@@ -19,35 +19,11 @@ usage() {
     exit 2
 }
 
-# scenario_file N: the file of scenario N (tests/vm/scenarios/NN-*.sh)
-scenario_file() {
-    local f
-    for f in "$here"/scenarios/"$(printf '%02d' "$1")"-*.sh; do
-        [ -r "$f" ] && { echo "$f"; return 0; }
-    done
-    return 1
-}
-
-wanted=()
-# shellcheck disable=SC2206 # "2,5" and "2 5" are lists
-while [ $# -gt 0 ]; do
-    case $1 in
-        --scenario) [ $# -ge 2 ] || usage; wanted+=(${2//,/ }); shift 2 ;;
-        --scenario=*) v=${1#*=}; wanted+=(${v//,/ }); shift ;;
-        -h | --help) usage ;;
-        --) shift; break ;;
-        -*) usage ;;
-        *) break ;;
-    esac
-done
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
-for n in "${wanted[@]}"; do
-    case $n in *[!0-9]*) usage ;; esac
-    scenario_file "$((10#$n))" >/dev/null || { echo "e2e: no scenario $n" >&2; exit 2; }
-done
-
 . "$here/guest-lib.sh"
 . "$here/e2e-lib.sh"
+scenario_options "$here/scenarios" "$@"
+set -- "${rest[@]}"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "e2e: no build directory $1" >&2; exit 2; }
 results=${2:-}
@@ -58,28 +34,6 @@ if [ -n "$results" ]; then
     tee_pid=$!
 fi
 
-# is_wanted N: scenario N is to run (all of them when none was named)
-is_wanted() {
-    local n
-    [ "${#wanted[@]}" = 0 ] && return 0
-    for n in "${wanted[@]}"; do [ "$((10#$n))" = "$1" ] && return 0; done
-    return 1
-}
-
-# run_scenario N FILE: the file is sourced here, so its variables and functions stay for
-# the rest of the run; it starts with `scenario "TITLE"`.
-run_scenario() {
-    scenario_num=$1
-    # shellcheck disable=SC1090
-    . "$2"
-    scenario_end
-}
-
 e2e_setup
-[ "${#wanted[@]}" = 0 ] || info "scenarios to run: ${wanted[*]}"
-for f in "$here"/scenarios/[0-9][0-9]-*.sh; do
-    n=${f##*/}
-    n=$((10#${n%%-*}))
-    is_wanted "$n" && run_scenario "$n" "$f"
-done
+run_scenarios "$here/scenarios" ""
 finish

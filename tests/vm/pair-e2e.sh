@@ -18,40 +18,17 @@ usage() {
     echo "usage: $0 a|b PAIR_DIR [--scenario N[,N...]]... BUILD_DIR" >&2
     exit 2
 }
-scenario_file() { # N: tests/vm/pair-scenarios/NN-*.sh
-    local f
-    for f in "$here"/pair-scenarios/"$(printf '%02d' "$1")"-*.sh; do
-        [ -r "$f" ] && { echo "$f"; return 0; }
-    done
-    return 1
-}
-
 [ $# -ge 3 ] || usage
 case $1 in a | b) ;; *) usage ;; esac
 the_role=$1
 the_dir=$2
 shift 2
-wanted=()
-# shellcheck disable=SC2206 # "2,5" and "2 5" are lists
-while [ $# -gt 0 ]; do
-    case $1 in
-        --scenario) [ $# -ge 2 ] || usage; wanted+=(${2//,/ }); shift 2 ;;
-        --scenario=*) v=${1#*=}; wanted+=(${v//,/ }); shift ;;
-        -h | --help) usage ;;
-        --) shift; break ;;
-        -*) usage ;;
-        *) break ;;
-    esac
-done
-[ $# = 1 ] || usage
-for n in "${wanted[@]}"; do
-    case $n in *[!0-9]*) usage ;; esac
-    scenario_file "$((10#$n))" >/dev/null || { echo "pair-e2e: no scenario $n" >&2; exit 2; }
-done
-
 . "$here/guest-lib.sh"
 . "$here/e2e-lib.sh"
 . "$here/pair-lib.sh"
+scenario_options "$here/pair-scenarios" "$@"
+set -- "${rest[@]}"
+[ $# = 1 ] || usage
 
 role=$the_role
 pair_dir=$the_dir
@@ -123,20 +100,5 @@ ub=$(host_uuid b)
 check "migration: the two libvirtds have host UUIDs of their own ($ua, $ub)" \
     eval '[ -n "$ua" ] && [ -n "$ub" ] && [ "$ua" != "$ub" ]'
 
-is_wanted() {
-    local n
-    [ "${#wanted[@]}" = 0 ] && return 0
-    for n in "${wanted[@]}"; do [ "$((10#$n))" = "$1" ] && return 0; done
-    return 1
-}
-[ "${#wanted[@]}" = 0 ] || info "pair scenarios to run: ${wanted[*]}"
-for f in "$here"/pair-scenarios/[0-9][0-9]-*.sh; do
-    n=${f##*/}
-    n=$((10#${n%%-*}))
-    is_wanted "$n" || continue
-    scenario_num=pair-$n
-    # shellcheck disable=SC1090
-    . "$f"
-    scenario_end
-done
+run_scenarios "$here/pair-scenarios" pair-
 pair_finish
