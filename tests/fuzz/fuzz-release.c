@@ -1,6 +1,7 @@
 /* Fuzz target: the domain XML libvirt passes the hook at release, read by vfpool-hook-release
  * with GLib's GMarkup rather than libxml2: never a crash, and a domain's claim is given back
- * only for XML that names it (its <name> the hook's argument, its <uuid> the claim's). */
+ * only for XML that names it (its <name> the hook's argument, its <uuid> the claim's), as far
+ * as the input's bytes show it. */
 #include "config.h"
 
 #include <string.h>
@@ -54,13 +55,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Without entity references, CDATA sections, comments or processing instructions, the text
+ * of <name> and <uuid> as the release step reads it is a run of the input's bytes. */
+static gboolean
+plain(const uint8_t *data, size_t size)
+{
+    return !memchr(data, '&', size) && !memmem(data, size, "<!", 2) && !memmem(data, size, "<?", 2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     claim_again();
     vfp_hook_release(NAME, (const char *)data, size);
     /* Given back: the input must name the domain and its UUID, whatever else it says. */
-    if (!claimed() &&
+    if (!claimed() && plain(data, size) &&
         (!memmem(data, size, NAME, strlen(NAME)) || !memmem(data, size, UUID, strlen(UUID))))
         fuzz_fail("the claim of '%s' went for XML that does not name it:\n%.*s", NAME, (int)size,
                   (const char *)data);
