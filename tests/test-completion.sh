@@ -61,7 +61,7 @@ expect() {
 # --- commands and options
 expect "every command" "vfpool " \
     "pools status metrics explain resolve define start release reconcile move reassign resize
-    attach detach"
+    attach detach migrate"
 expect "commands by prefix" "vfpool re" "reassign reconcile release resize resolve"
 expect "options before a command" "vfpool --" "--help --version"
 expect "--json after pools" "vfpool pools --j" "--json"
@@ -75,6 +75,8 @@ expect "the options of attach" "vfpool attach guest -" "--connect --help --pool 
     --config --current"
 expect "the options of detach" "vfpool detach guest ua-x --" \
     "--connect --help --live --config --current"
+expect "the options of migrate" "vfpool migrate guest qemu+ssh://b/system --" \
+    "--connect --help --live --persistent --undefinesource --migrateuri"
 expect "on and off after --trust" "vfpool attach guest --trust " "on off"
 expect "link states after --link-state=" "vfpool attach guest --link-state=e" "enable"
 expect "nothing after --mac" "vfpool attach guest --mac " ""

@@ -158,6 +158,32 @@ sed "s/pool=\"net-a\"/pool=\"gone\"/" "$tmp/incoming.xml" >"$tmp/nopool.xml"
 step net-numa migrate begin "$tmp/nopool.xml"
 expect "migrate to a host without the pool is refused" 1 "pool 'gone', which is not defined"
 
+# --- migrate of a domain whose VF vfpool migrate unplugged: the request arrives holding the
+# source's VF without a device (hotplug='pending'); the destination picks a local VF, still
+# without a device, which prepare claims and vfpool migrate then plugs
+sed '/<interface type="hostdev"/,/<\/interface>/d
+     s|index="0"/>|index="0" hotplug="pending"/>|' "$tmp/incoming.xml" >"$tmp/unplugged.xml"
+step net-numa migrate begin "$tmp/unplugged.xml"
+expect "migrate begin of a domain whose VF was unplugged for the migration" 0
+cp "$tmp/out" "$tmp/arrived.xml"
+tap_check "migrate keeps the VF held without a device: a local VF, marked pending" \
+    grep -q 'address="0000:b0:10.0" pf="0000:af:00.0" index="0" hotplug="pending"' \
+    "$tmp/arrived.xml"
+tap_check "migrate writes no device for the pending VF (QEMU must match the source)" \
+    sh -c "! grep -q '<interface' '$tmp/arrived.xml'"
+step net-numa prepare begin "$tmp/arrived.xml"
+expect "prepare of an arriving domain claims the VF it holds without a device" 0
+tap_check "ledger holds 0000:b0:10.0 for net-numa, the VF to be plugged" \
+    test "$(ledger_claims "$state")" = "0000:b0:10.0 net-numa prepare"
+tap_check "the claim applied trust on (vfpool's setting; libvirt sets MAC and VLAN at the plug)" \
+    test "$(setting enp175s0f0/0 trust)" = on
+step net-numa release end "$tmp/arrived.xml"
+tap_check "release gives the VF held without a device back" test "$(claims)" = 0
+sed '/<interface type="hostdev"/,/<\/interface>/d' "$expected/net-numa.xml" >"$tmp/nodevice.xml"
+step net-numa prepare begin "$tmp/nodevice.xml"
+expect "prepare of a request with neither device nor pending VF is still refused" 1 \
+    "vf 'ua-vfpool-net0' (pool net-a) has no VF yet"
+
 # --- migrate with a VFIO variant driver that migrates the device state (mlx5_vfio_pci): the
 # VF stays in the domain, so the destination gives it a VF of the same model
 sed 's/0000:d8:02.2/0000:99:02.2/; s/pf="0000:d8:00.0"/pf="0000:99:00.0"/

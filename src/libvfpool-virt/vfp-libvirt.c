@@ -77,6 +77,20 @@ vfp_libvirt_lookup_running(virConnectPtr conn, const char *name, GError **error)
     return dom;
 }
 
+/* Replaces the vfpool metadata of the running domain DOM (NAME) with METADATA (NULL: none). */
+gboolean
+vfp_libvirt_set_live_metadata(virDomainPtr dom, const char *name, const char *metadata,
+                              GError **error)
+{
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, metadata,
+                             metadata ? VFP_DOMAIN_NS_PREFIX : NULL, VFP_DOMAIN_NS,
+                             VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        vfp_libvirt_set_error(error, "domain '%s': cannot update its vfpool metadata", name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Whether DOM's definition of KIND carries vfpool metadata. */
 gboolean
 vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind)

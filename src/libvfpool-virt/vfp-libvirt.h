@@ -25,6 +25,8 @@ typedef enum {
     VFP_XML_PERSISTENT, /* what it starts with next time */
 } VfpXmlKind;
 
+gboolean vfp_libvirt_set_live_metadata(virDomainPtr dom, const char *name, const char *metadata,
+                                       GError **error);
 gboolean vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
 VfpDomain *vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error);

@@ -58,8 +58,10 @@ typedef struct {
     VfpJournal *journal;
     VfpOperationReport *report;
     VfpConfig *config;
-    GHashTable *paused_at; /* domain name -> monotonic time of its suspend, in µs */
-    gboolean recovering;   /* finishing the journal of a process that died */
+    GHashTable *paused_at;     /* domain name -> monotonic time of its suspend, in µs */
+    gboolean recovering;       /* finishing the journal of a process that died */
+    VfpOperationStage between; /* run once the unplugs are done, or NULL */
+    gpointer between_data;
 } Operation;
 
 static void G_GNUC_PRINTF(2, 3) note_change(Operation *op, const char *format, ...)
@@ -90,18 +92,6 @@ has_device(virDomainPtr dom, const char *alias, GError **error)
         return FALSE;
     vfp_domain_get_device(live, alias, &device);
     return device.found;
-}
-
-static gboolean
-set_live_metadata(virDomainPtr dom, const char *name, const char *metadata, GError **error)
-{
-    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, metadata,
-                             metadata ? VFP_DOMAIN_NS_PREFIX : NULL, VFP_DOMAIN_NS,
-                             VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        vfp_libvirt_set_error(error, "domain '%s': cannot update its vfpool metadata", name);
-        return FALSE;
-    }
-    return TRUE;
 }
 
 /* ---- giving a VF back and taking one, in the ledger ---------------------------------------- */
@@ -245,14 +235,16 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
     }
     give_back(step->domain, step->uuid, step->address);
     if (!(live = vfp_libvirt_load(dom, VFP_XML_LIVE, error)) ||
-        !vfp_domain_remove_request(live, step->alias, error))
+        !(step->keep_request ? vfp_domain_set_hotplug_pending(live, step->alias, TRUE, error)
+                             : vfp_domain_remove_request(live, step->alias, error)))
         return FALSE;
     metadata = vfp_domain_metadata_to_string(live);
-    if (!set_live_metadata(dom, step->domain, metadata, error))
+    if (!vfp_libvirt_set_live_metadata(dom, step->domain, metadata, error))
         return FALSE;
     note_change(op, "domain '%s': unplugged '%s' (VF %s)", step->domain, step->alias,
                 step->address);
     step->state = VFP_STEP_DONE;
+    step->done_at = g_get_monotonic_time();
     return save(op, error);
 }
 
@@ -299,7 +291,7 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata, c
     g_autofree char *metadata_before = before ? vfp_domain_metadata_to_string(before) : NULL;
     g_autoptr(VfpDomain) live = NULL;
 
-    if (!before || !set_live_metadata(dom, name, metadata, error))
+    if (!before || !vfp_libvirt_set_live_metadata(dom, name, metadata, error))
         return FALSE;
     live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
     if (live && take(live, alias, device, "hotplug", error)) {
@@ -307,7 +299,7 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata, c
             return TRUE;
         give_back(name, vfp_domain_key(live), address);
     }
-    set_live_metadata(dom, name, metadata_before, NULL);
+    vfp_libvirt_set_live_metadata(dom, name, metadata_before, NULL);
     return FALSE;
 }
 
@@ -435,17 +427,17 @@ sync_definition(Operation *op, const char *name)
     GHashTableIter iter;
     gpointer alias;
 
-    if (!dom || virDomainIsPersistent(dom) != 1 ||
-        !(live = vfp_libvirt_load(dom, VFP_XML_LIVE, &error)) ||
-        !(config = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error)))
-        goto out;
-    before = vfp_domain_to_string(config);
     for (guint i = 0; i < op->journal->steps->len; i++) {
         const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
         if (g_str_equal(step->domain, name) && !step->keep_definition)
             g_hash_table_add(aliases, step->alias);
     }
+    if (g_hash_table_size(aliases) == 0 || !dom || virDomainIsPersistent(dom) != 1 ||
+        !(live = vfp_libvirt_load(dom, VFP_XML_LIVE, &error)) ||
+        !(config = vfp_libvirt_load(dom, VFP_XML_PERSISTENT, &error)))
+        goto out;
+    before = vfp_domain_to_string(config);
     g_hash_table_iter_init(&iter, aliases);
     while (g_hash_table_iter_next(&iter, &alias, NULL)) {
         const VfpRequest *request = vfp_domain_find_request(live, alias);
@@ -552,7 +544,12 @@ operation_run(Operation *op, GError **error)
         if (step->in_place && step->state == VFP_STEP_TODO)
             pause_domain(op, step->domain, &failure);
     }
-    if (!failure && save(op, &failure) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure)) {
+    /* A migration whose process died before the switch-over goes back to where it was. */
+    if (!failure && op->recovering && op->journal->migrate_to && !op->journal->migrated)
+        g_set_error(&failure, VFP_ERROR, VFP_ERROR_FAILED,
+                    "interrupted before the domain moved; its VFs go back");
+    if (!failure && save(op, &failure) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure) &&
+        (!op->between || op->between(op->between_data, op->journal, op->report, &failure))) {
         for (guint i = 0; !failure && i < op->journal->steps->len; i++) {
             const VfpStep *step = g_ptr_array_index(op->journal->steps, i);
 
@@ -622,15 +619,17 @@ check_guests_run(virConnectPtr conn, const VfpJournal *journal, GError **error)
 /* Runs a planned journal; the caller holds the operation lock (vfp_operation_lock). BEFORE,
  * when not NULL, makes what changes ahead of the steps (attach --config: the persistent
  * definition), once the guests were checked and the journal is on disk, so that a failure
- * there changes nothing else and a crash after it is finished by reconcile. */
-gboolean
-vfp_operation_start_with(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
-                         VfpOperationBefore before, gpointer data, VfpOperationReport *report,
-                         GError **error)
+ * there changes nothing else and a crash after it is finished by reconcile. BETWEEN, when not
+ * NULL, runs between the unplugs and the plugs (vfpool migrate: the migration itself); its
+ * failure is undone as a failed plug is. */
+static gboolean
+operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                VfpOperationBefore before, VfpOperationStage between, gpointer data,
+                VfpOperationReport *report, GError **error)
 {
     g_autoptr(GHashTable) paused_at =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    Operation op = {conn, journal, report, config, paused_at, FALSE};
+    Operation op = {conn, journal, report, config, paused_at, FALSE, between, data};
 
     if (!check_guests_run(conn, journal, error))
         return FALSE;
@@ -642,10 +641,26 @@ vfp_operation_start_with(virConnectPtr conn, VfpJournal *journal, VfpConfig *con
 }
 
 gboolean
+vfp_operation_start_with(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                         VfpOperationBefore before, gpointer data, VfpOperationReport *report,
+                         GError **error)
+{
+    return operation_start(conn, journal, config, before, NULL, data, report, error);
+}
+
+gboolean
+vfp_operation_start_around(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                           VfpOperationStage between, gpointer data, VfpOperationReport *report,
+                           GError **error)
+{
+    return operation_start(conn, journal, config, NULL, between, data, report, error);
+}
+
+gboolean
 vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
                     VfpOperationReport *report, GError **error)
 {
-    return vfp_operation_start_with(conn, journal, config, NULL, NULL, report, error);
+    return operation_start(conn, journal, config, NULL, NULL, NULL, report, error);
 }
 
 /* The operation lock, once no interrupted operation waits for reconcile; and vfpool.conf. */
@@ -671,6 +686,17 @@ vfp_operation_lock(VfpConfig **config, GError **error)
     return lock;
 }
 
+/* Whether the domain of JOURNAL's migration left this host: it says so, or the domain no
+ * longer runs here. */
+gboolean
+vfp_operation_migrated(virConnectPtr conn, const VfpJournal *journal)
+{
+    const VfpStep *step = journal->steps->len > 0 ? g_ptr_array_index(journal->steps, 0) : NULL;
+    g_autoptr(VirDomain) dom = step ? virDomainLookupByName(conn, step->domain) : NULL;
+
+    return journal->migrated || !dom || virDomainIsActive(dom) != 1;
+}
+
 /* Finishes the operation a dead process left in the journal: what it had unplugged is
  * plugged in where it was going (or back where it was), paused guests are resumed. */
 gboolean
@@ -690,7 +716,14 @@ vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *
         return FALSE;
     if (!found)
         return TRUE;
-    op = (Operation){conn, journal, report, config, paused_at, TRUE};
+    if (journal->migrate_to && vfp_operation_migrated(conn, journal)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "the interrupted operation '%s' moved the domain to %s; run 'vfpool "
+                    "reconcile' to plug its VFs there",
+                    journal->operation, journal->migrate_to);
+        return FALSE;
+    }
+    op = (Operation){conn, journal, report, config, paused_at, TRUE, NULL, NULL};
     if (dry_run) {
         g_ptr_array_add(report->changes,
                         g_strdup_printf("would finish the interrupted operation '%s' (pid "

@@ -27,6 +27,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpOperationReport, vfp_operation_report_free)
 
 /* What an operation changes before its steps run; see vfp_operation_start_with(). */
 typedef gboolean (*VfpOperationBefore)(gpointer data, GError **error);
+/* What runs between an operation's unplugs and its plugs; see vfp_operation_start_around(). */
+typedef gboolean (*VfpOperationStage)(gpointer data, VfpJournal *journal,
+                                      VfpOperationReport *report, GError **error);
 
 VfpLock *vfp_operation_lock(VfpConfig **config, GError **error);
 gboolean vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
@@ -34,7 +37,11 @@ gboolean vfp_operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig 
 gboolean vfp_operation_start_with(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
                                   VfpOperationBefore before, gpointer data,
                                   VfpOperationReport *report, GError **error);
+gboolean vfp_operation_start_around(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
+                                    VfpOperationStage between, gpointer data,
+                                    VfpOperationReport *report, GError **error);
 gboolean vfp_operation_check_running(virConnectPtr conn, const char *name, VfpStepKind kind,
                                      GError **error);
+gboolean vfp_operation_migrated(virConnectPtr conn, const VfpJournal *journal);
 gboolean vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
                                GError **error);

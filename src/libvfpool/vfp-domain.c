@@ -140,6 +140,7 @@ parse_reservation(VfpDomain *domain, xmlNode *node)
     reservation->index = g_ascii_strtoull(index, NULL, 10);
     reservation->vendor_id = hex_prop(node, "vendor");
     reservation->device_id = hex_prop(node, "device");
+    reservation->hotplug_pending = xmlHasProp(node, (const xmlChar *)"hotplug") != NULL;
     g_ptr_array_add(domain->reservations, reservation);
 }
 
@@ -557,9 +558,10 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
                                                        assignment->vendor_id, assignment->device_id)
                                      : NULL;
         g_autofree char *snippet = g_strdup_printf(
-            "<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'%s/>", prefix ? prefix : "",
-            prefix ? ":" : "", assignment->request->alias, assignment->address, assignment->pf,
-            assignment->index, model ? model : "");
+            "<%s%sreservation alias='%s' address='%s' pf='%s' index='%u'%s%s/>",
+            prefix ? prefix : "", prefix ? ":" : "", assignment->request->alias,
+            assignment->address, assignment->pf, assignment->index, model ? model : "",
+            assignment->hotplug_pending ? " hotplug='pending'" : "");
 
         vfp_xml_insert_snippet(vfpool, NULL, snippet);
         reservation->alias = g_strdup(assignment->request->alias);
@@ -568,6 +570,7 @@ write_reservations(VfpDomain *domain, const VfpAssignment *assignments, guint co
         reservation->index = assignment->index;
         reservation->vendor_id = assignment->vendor_id;
         reservation->device_id = assignment->device_id;
+        reservation->hotplug_pending = assignment->hotplug_pending;
         g_ptr_array_add(domain->reservations, reservation);
     }
 }
@@ -665,7 +668,8 @@ vfp_domain_apply(VfpDomain *domain, const VfpAssignment *assignments, guint coun
     if (!devices)
         devices = vfp_xml_insert_snippet(root, NULL, "<devices>\n</devices>");
     for (guint i = 0; i < count; i++) {
-        if (!apply_device(domain, devices, &assignments[i], error))
+        if (!assignments[i].hotplug_pending &&
+            !apply_device(domain, devices, &assignments[i], error))
             return FALSE;
     }
     write_reservations(domain, assignments, count);
@@ -824,10 +828,11 @@ vfp_domain_set_reservation(VfpDomain *domain, const VfpAssignment *assignment, G
         other.index = reservation->index;
         other.vendor_id = reservation->vendor_id;
         other.device_id = reservation->device_id;
+        other.hotplug_pending = reservation->hotplug_pending;
         g_array_append_val(assignments, other);
     }
     g_array_append_val(assignments, *assignment);
-    if (!apply_device(domain, devices, assignment, error))
+    if (!assignment->hotplug_pending && !apply_device(domain, devices, assignment, error))
         return FALSE;
     write_reservations(domain, (const VfpAssignment *)assignments->data, assignments->len);
     return domain_reload(domain, error);
@@ -903,6 +908,26 @@ vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *po
         return FALSE;
     }
     xmlSetProp(request, (const xmlChar *)"pool", (const xmlChar *)pool);
+    return domain_reload(domain, error);
+}
+
+/* Marks the reservation ALIAS as held without its device (PENDING), or as plugged again. */
+gboolean
+vfp_domain_set_hotplug_pending(VfpDomain *domain, const char *alias, gboolean pending,
+                               GError **error)
+{
+    xmlNode *reservation =
+        find_metadata_child(find_metadata(xmlDocGetRootElement(domain->doc)), "reservation", alias);
+
+    if (!reservation) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' has no vfpool reservation '%s'", domain->name, alias);
+        return FALSE;
+    }
+    if (pending)
+        xmlSetProp(reservation, (const xmlChar *)"hotplug", (const xmlChar *)"pending");
+    else
+        xmlUnsetProp(reservation, (const xmlChar *)"hotplug");
     return domain_reload(domain, error);
 }
 

@@ -28,6 +28,8 @@ typedef struct {
     guint index;
     guint vendor_id; /* the VF's model, for pools that migrate the device state; 0: unknown */
     guint device_id;
+    gboolean hotplug_pending; /* the running domain holds the VF without its device, which
+                               * vfpool migrate plugs once the domain is on this host */
 } VfpReservation;
 
 /* What vfpoold or vfpool last had to say about a stopped domain, kept in its metadata so
@@ -65,6 +67,7 @@ typedef struct {
     gboolean managed; /* libvirt binds vfio-pci itself */
     guint vendor_id;  /* written into the reservation when not 0 (see VfpReservation) */
     guint device_id;
+    gboolean hotplug_pending; /* a reservation without its device (see VfpReservation) */
 } VfpAssignment;
 
 /* The device a request maps to, as the domain XML has it. */
@@ -113,6 +116,8 @@ gboolean vfp_domain_copy_reservation(VfpDomain *domain, const VfpDomain *from, c
 GPtrArray *vfp_domain_stale_reservations(const VfpDomain *config, const VfpDomain *live);
 gboolean vfp_domain_set_request_pool(VfpDomain *domain, const char *alias, const char *pool,
                                      GError **error);
+gboolean vfp_domain_set_hotplug_pending(VfpDomain *domain, const char *alias, gboolean pending,
+                                        GError **error);
 gboolean vfp_domain_remove_request(VfpDomain *domain, const char *alias, GError **error);
 gboolean vfp_domain_add_request(VfpDomain *domain, const VfpDomain *from, const char *alias,
                                 GError **error);

@@ -31,6 +31,12 @@ check_resolved(const VfpDomain *domain, GArray *vfs, GError **error)
         vf.request = g_ptr_array_index(domain->requests, i);
         vf.reservation = vfp_domain_find_reservation(domain, vf.request->alias);
         vfp_domain_get_device(domain, vf.request->alias, &vf.device);
+        if (vf.reservation && vf.reservation->hotplug_pending && !vf.device.found) {
+            /* Held without its device until vfpool migrate plugs it; the kind of device it
+             * will be is known once the pool is (validate_reservations). */
+            g_array_append_val(vfs, vf);
+            continue;
+        }
         if (!vf.reservation || !vf.device.found) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
                         "domain '%s': vf '%s' (pool %s) has no VF yet; start it with 'vfpool "
@@ -95,6 +101,10 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, 
                         vf->pool->name, local ? ": " : "", local ? local->message : "",
                         domain->name);
             return FALSE;
+        }
+        if (reservation->hotplug_pending) {
+            vf->device.network = vf->pf->netdev != NULL;
+            vf->device.managed = vfp_pool_driver_is_managed(vf->pool);
         }
         if (!vfp_take_check(domain, host, ledger, vf, error))
             return FALSE;

@@ -47,6 +47,7 @@ vfp_journal_free(VfpJournal *journal)
         return;
     g_free(journal->operation);
     g_free(journal->resize_pf);
+    g_free(journal->migrate_to);
     g_ptr_array_unref(journal->steps);
     g_ptr_array_unref(journal->paused);
     g_free(journal);
@@ -96,6 +97,9 @@ journal_to_json(const VfpJournal *journal)
     vfp_json_add_int(builder, "resize-count", journal->resize_count);
     json_builder_set_member_name(builder, "resized");
     json_builder_add_boolean_value(builder, journal->resized);
+    vfp_json_add_string(builder, "migrate-to", journal->migrate_to);
+    json_builder_set_member_name(builder, "migrated");
+    json_builder_add_boolean_value(builder, journal->migrated);
     json_builder_set_member_name(builder, "steps");
     json_builder_begin_array(builder);
     for (guint i = 0; i < journal->steps->len; i++) {
@@ -116,6 +120,8 @@ journal_to_json(const VfpJournal *journal)
         json_builder_add_boolean_value(builder, step->keep_running);
         json_builder_set_member_name(builder, "keep-definition");
         json_builder_add_boolean_value(builder, step->keep_definition);
+        json_builder_set_member_name(builder, "keep-request");
+        json_builder_add_boolean_value(builder, step->keep_request);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -168,7 +174,7 @@ read_step(VfpJournal *journal, JsonNode *node)
 {
     const char *uuid, *address, *device, *metadata;
     const char *domain, *alias;
-    gboolean in_place, keep_running, keep_definition;
+    gboolean in_place, keep_running, keep_definition, keep_request;
     JsonObject *object;
     int kind, state;
     VfpStep *step;
@@ -188,13 +194,15 @@ read_step(VfpJournal *journal, JsonNode *node)
         !vfp_json_get_optional_string(object, "metadata", &metadata) ||
         !vfp_json_get_bool(object, "in-place", &in_place) ||
         !get_optional_bool(object, "keep-running", &keep_running) ||
-        !get_optional_bool(object, "keep-definition", &keep_definition))
+        !get_optional_bool(object, "keep-definition", &keep_definition) ||
+        !get_optional_bool(object, "keep-request", &keep_request))
         return NULL;
     step = vfp_journal_add_step(journal, kind, domain, uuid, alias, address, device, metadata);
     step->state = state;
     step->in_place = in_place;
     step->keep_running = keep_running;
     step->keep_definition = keep_definition;
+    step->keep_request = keep_request;
     return step;
 }
 
@@ -203,7 +211,7 @@ static VfpJournal *
 read_journal(JsonNode *node)
 {
     g_autoptr(VfpJournal) journal = NULL;
-    const char *operation, *resize_pf;
+    const char *operation, *resize_pf, *migrate_to;
     gint64 pid, started, resize_count;
     JsonArray *steps, *paused;
     JsonObject *root;
@@ -217,6 +225,7 @@ read_journal(JsonNode *node)
     if (!operation || !*operation || !steps || !paused || !vfp_json_get_int(root, "pid", &pid) ||
         pid <= 0 || !vfp_json_get_int(root, "started", &started) ||
         !vfp_json_get_optional_string(root, "resize-pf", &resize_pf) ||
+        !vfp_json_get_optional_string(root, "migrate-to", &migrate_to) ||
         !vfp_json_get_int(root, "resize-count", &resize_count) || resize_count < 0 ||
         resize_count > G_MAXUINT16)
         return NULL;
@@ -225,7 +234,9 @@ read_journal(JsonNode *node)
     journal->started = started;
     journal->resize_pf = g_strdup(resize_pf);
     journal->resize_count = resize_count;
-    if (!vfp_json_get_bool(root, "resized", &journal->resized))
+    journal->migrate_to = g_strdup(migrate_to);
+    if (!vfp_json_get_bool(root, "resized", &journal->resized) ||
+        !get_optional_bool(root, "migrated", &journal->migrated))
         return NULL;
     for (guint i = 0; i < json_array_get_length(steps); i++) {
         if (!read_step(journal, json_array_get_element(steps, i)))

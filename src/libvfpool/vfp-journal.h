@@ -1,6 +1,7 @@
-/* The operation journal: the steps of a running vfpool move/reassign/resize/attach/detach and
- * which are done, in $VFPOOL_STATE_DIR/operation.json, so that an operation whose process died can
- * be finished by 'vfpool reconcile': devices plugged back, guests resumed, never left paused. */
+/* The operation journal: the steps of a running vfpool move/reassign/resize/attach/detach/migrate
+ * and which are done, in $VFPOOL_STATE_DIR/operation.json, so that an operation whose process died
+ * can be finished by 'vfpool reconcile': devices plugged back, guests resumed, never left paused.
+ */
 #pragma once
 
 #include <glib.h>
@@ -29,6 +30,9 @@ typedef struct {
     gboolean keep_running;    /* PLUG: the guest is not paused around it (vfpool attach) */
     gboolean keep_definition; /* the persistent definition is left as it is (attach, detach
                                * without --config), instead of following the live domain */
+    gboolean keep_request;    /* UNPLUG: the request stays, its VF held without the device
+                               * (vfpool migrate: the destination plugs its own VF) */
+    gint64 done_at;           /* monotonic time the step was done, in µs; not journaled */
 } VfpStep;
 
 typedef struct {
@@ -38,6 +42,8 @@ typedef struct {
     char *resize_pf; /* PF whose VF count changes between unplugs and plugs, or NULL */
     guint resize_count;
     gboolean resized;
+    char *migrate_to;  /* vfpool migrate: the destination's libvirt URI, or NULL */
+    gboolean migrated; /* the domain runs on the destination now */
     GPtrArray *steps;  /* VfpStep * */
     GPtrArray *paused; /* char *: domains the operation suspended and has not resumed */
 } VfpJournal;

@@ -669,14 +669,21 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
     return g_steal_pointer(&choices);
 }
 
-/* Writes CHOICES into DOMAIN's devices and reservations. */
+/* Writes CHOICES into DOMAIN's devices and reservations. A request whose VF the domain holds
+ * without its device (a migration by vfpool migrate) gets its new VF the same way: no device,
+ * which vfpool migrate plugs once the domain runs here. */
 gboolean
 vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
 {
     g_autofree VfpAssignment *assignments = g_new0(VfpAssignment, choices->len);
 
-    for (guint i = 0; i < choices->len; i++)
-        assignments[i] = vfp_choice_to_assignment(g_ptr_array_index(choices, i));
+    for (guint i = 0; i < choices->len; i++) {
+        const VfpChoice *choice = g_ptr_array_index(choices, i);
+        const VfpReservation *before = vfp_domain_find_reservation(domain, choice->request->alias);
+
+        assignments[i] = vfp_choice_to_assignment(choice);
+        assignments[i].hotplug_pending = before && before->hotplug_pending;
+    }
     return vfp_domain_apply(domain, assignments, choices->len, error);
 }
 

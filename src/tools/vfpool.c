@@ -14,6 +14,7 @@
 #include "vfp-ledger-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-metrics.h"
+#include "vfp-migrate.h"
 #include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
@@ -35,6 +36,12 @@ static char *opt_alias;
 static gboolean opt_live;
 static gboolean opt_config;
 static gboolean opt_current;
+static gboolean opt_persistent;
+static gboolean opt_undefine_source;
+static char *opt_migrate_uri;
+
+/* How long vfpool migrate waits for the destination's vfpoold to reserve VFs. */
+#define MIGRATE_RESERVE_TIMEOUT 60
 
 /* attach: the request's settings, each an option named as the vfpool:vf attribute it sets. */
 static struct {
@@ -71,11 +78,18 @@ static const GOptionEntry common_options[] = {
      "metrics: replace PATH atomically instead of printing (node_exporter's textfile)", "PATH"},
     {"alias", 0, 0, G_OPTION_ARG_STRING, &opt_alias,
      "attach: the request's user alias (default: the first free ua-vfpool-N)", "ua-NAME"},
-    {"live", 0, 0, G_OPTION_ARG_NONE, &opt_live, "attach, detach: the running domain", NULL},
+    {"live", 0, 0, G_OPTION_ARG_NONE, &opt_live,
+     "attach, detach: the running domain; migrate: live migration", NULL},
     {"config", 0, 0, G_OPTION_ARG_NONE, &opt_config, "attach, detach: its persistent definition",
      NULL},
     {"current", 0, 0, G_OPTION_ARG_NONE, &opt_current,
      "attach, detach: the running domain if it runs, else its definition (the default)", NULL},
+    {"persistent", 0, 0, G_OPTION_ARG_NONE, &opt_persistent,
+     "migrate: the destination keeps the domain defined", NULL},
+    {"undefinesource", 0, 0, G_OPTION_ARG_NONE, &opt_undefine_source,
+     "migrate: undefine the domain on this host", NULL},
+    {"migrateuri", 0, 0, G_OPTION_ARG_STRING, &opt_migrate_uri,
+     "migrate: where QEMU sends the migration stream, as for virsh", "URI"},
     {NULL},
 };
 
@@ -112,6 +126,7 @@ typedef enum {
     ARG_ALIAS,         /* ALIAS --from DOMAIN --to DOMAIN */
     ARG_DOMAIN_ALIAS,  /* DOMAIN ALIAS */
     ARG_PF_COUNT,      /* PF COUNT */
+    ARG_DOMAIN_URI,    /* DOMAIN DEST-URI */
 } ArgumentKind;
 
 typedef enum {
@@ -360,7 +375,7 @@ run_reconcile(Cli *cli, GError **error)
 {
     g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
     g_autoptr(VfpReconcileReport) repairs = vfp_reconcile_report_new();
-    gboolean recovered = vfp_operation_recover(cli->conn, opt_dry_run, report, error);
+    gboolean recovered = vfp_migrate_recover(cli->conn, opt_dry_run, report, error);
 
     print_reassign_report(report, recovered);
     if (!recovered)
@@ -432,6 +447,17 @@ run_detach(Cli *cli, GError **error)
 }
 
 static int
+run_migrate(Cli *cli, GError **error)
+{
+    g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
+    VfpMigrateOptions options = {opt_live, opt_persistent, opt_undefine_source, opt_migrate_uri,
+                                 MIGRATE_RESERVE_TIMEOUT};
+
+    return print_reassign_report(
+        report, vfp_migrate(cli->conn, cli->argument, cli->argument2, &options, report, error));
+}
+
+static int
 run_resize(Cli *cli, GError **error)
 {
     g_autoptr(VfpOperationReport) report = vfp_operation_report_new();
@@ -479,6 +505,9 @@ static const Command commands[] = {
      "Hot-plug a VF from a pool into a domain", ARG_DOMAIN, FALSE, LIBVIRT_REQUIRED, run_attach},
     {"detach", "DOMAIN ALIAS [--live|--config]", "Hot-unplug a VF and give it back to its pool",
      ARG_DOMAIN_ALIAS, FALSE, LIBVIRT_REQUIRED, run_detach},
+    {"migrate", "DOMAIN DEST-URI [--live] [--persistent] [--undefinesource] [--migrateuri URI]",
+     "Migrate a domain, its VFs replaced by VFs of the destination's pools", ARG_DOMAIN_URI, FALSE,
+     LIBVIRT_REQUIRED, run_migrate},
 };
 
 static void
@@ -498,7 +527,8 @@ print_usage(FILE *out)
                  "--pause (resize), --textfile PATH (metrics), --pool, --alias and the\n"
                  "request's settings --mac, --vlan, --qos, --spoofchk, --trust, --link-state,\n"
                  "--min-tx-rate, --max-tx-rate, --numa (attach), --live, --config, --current\n"
-                 "(attach, detach). 'man vfpool' has the details.\n");
+                 "(attach, detach), --live, --persistent, --undefinesource, --migrateuri\n"
+                 "(migrate). 'man vfpool' has the details.\n");
 }
 
 static const Command *
@@ -558,6 +588,7 @@ check_arguments(const Command *command, int argc, char **argv)
         break;
     case ARG_DOMAIN_ALIAS:
     case ARG_PF_COUNT:
+    case ARG_DOMAIN_URI:
         positional = 2;
         break;
     case ARG_NONE:
@@ -585,9 +616,13 @@ check_arguments(const Command *command, int argc, char **argv)
     if (request_options && command->run != run_attach)
         return g_strdup("--alias and the request's settings (--mac, --vlan, ...) are only for "
                         "attach");
-    if ((opt_live || opt_config || opt_current) && command->run != run_attach &&
-        command->run != run_detach)
-        return g_strdup("--live, --config and --current are only for attach and detach");
+    if ((opt_config || opt_current) && command->run != run_attach && command->run != run_detach)
+        return g_strdup("--config and --current are only for attach and detach");
+    if (opt_live && command->run != run_attach && command->run != run_detach &&
+        command->run != run_migrate)
+        return g_strdup("--live is only for attach, detach and migrate");
+    if ((opt_persistent || opt_undefine_source || opt_migrate_uri) && command->run != run_migrate)
+        return g_strdup("--persistent, --undefinesource and --migrateuri are only for migrate");
     if (opt_current && (opt_live || opt_config))
         return g_strdup("--current goes alone: it means --live for a running domain, else "
                         "--config");
@@ -710,6 +745,7 @@ main(int argc, char **argv)
     g_free(opt_pool);
     g_free(opt_textfile);
     g_free(opt_alias);
+    g_free(opt_migrate_uri);
     for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
         g_free(settings[i].value);
     return rc;

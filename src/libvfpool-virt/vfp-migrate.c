@@ -1,0 +1,438 @@
+/* vfpool migrate, for VFs that cannot follow a domain by themselves: libvirt refuses to migrate
+ * a domain with a PCI device passed through, and runs no hook on hot-plug. So the VFs are
+ * reserved on the destination first, by defining the domain there for its vfpoold to resolve;
+ * then the operation engine unplugs them here (journaled, the guest acknowledging), libvirt
+ * migrates the domain with those reservations marked hotplug='pending' (the destination's
+ * migrate hook step keeps them, its prepare claims them without a device), and the devices
+ * are plugged on the destination. A failure before the switch-over plugs the VFs back here;
+ * after it, the domain stays on the destination and what could not be plugged is reported. */
+#include "config.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "vfp-error.h"
+#include "vfp-libvirt.h"
+#include "vfp-log.h"
+#include "vfp-migrate.h"
+
+#define RESERVE_POLL_USEC (100 * 1000)
+
+typedef struct {
+    virConnectPtr conn;  /* this host's libvirt */
+    virConnectPtr dconn; /* the destination's */
+    const char *name;
+    const char *dest_uri;
+    const VfpMigrateOptions *options;
+    virDomainPtr dom;
+    VfpDomain *reserved;  /* the destination's definition, as its vfpoold resolved it */
+    char *previous;       /* the destination's definition from before, or NULL: there was none */
+    gboolean defined;     /* the destination has the definition made for the reservations */
+    GError *plug_failure; /* the first VF that could not be plugged on the destination */
+} Migration;
+
+static void
+migration_clear(Migration *m)
+{
+    g_clear_pointer(&m->dconn, vfp_libvirt_close);
+    g_clear_pointer(&m->dom, virDomainFree);
+    g_clear_pointer(&m->reserved, vfp_domain_free);
+    g_clear_pointer(&m->previous, g_free);
+    g_clear_error(&m->plug_failure);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Migration, migration_clear)
+
+static void G_GNUC_PRINTF(2, 3) note(VfpOperationReport *report, const char *format, ...)
+{
+    g_autofree char *line = NULL;
+    va_list args;
+
+    va_start(args, format);
+    line = g_strdup_vprintf(format, args);
+    va_end(args);
+    g_message("migrate: %s", line);
+    g_ptr_array_add(report->changes, g_steal_pointer(&line));
+}
+
+/* ---- the reservations on the destination --------------------------------------------------- */
+
+/* Puts the destination's definition back as it was before the migration was tried. */
+static void
+undo_destination(Migration *m)
+{
+    g_autoptr(VirDomain) dest = NULL;
+
+    if (!m->defined)
+        return;
+    if (m->previous) {
+        dest = virDomainDefineXML(m->dconn, m->previous);
+    } else if ((dest = virDomainLookupByName(m->dconn, m->name)) &&
+               virDomainUndefineFlags(dest, 0) < 0) {
+        g_autoptr(GError) error = NULL;
+
+        vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", m->name,
+                              m->dest_uri);
+        g_warning("%s; remove it with 'virsh -c %s undefine %s'", error->message, m->dest_uri,
+                  m->name);
+    }
+    m->defined = FALSE;
+}
+
+/* Whether DEFINITION reserves a VF for each request the running domain LIVE makes, its
+ * device pointing at it. */
+static gboolean
+reserves_all(const VfpDomain *definition, const VfpDomain *live)
+{
+    for (guint i = 0; i < live->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(live->requests, i);
+        const VfpReservation *reservation = vfp_domain_find_reservation(definition, request->alias);
+        g_auto(VfpDeviceInfo) device = {0};
+
+        vfp_domain_get_device(definition, request->alias, &device);
+        if (!reservation || !device.found || g_strcmp0(device.address, reservation->address) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Defines the domain on the destination as it runs here, without reservations, and waits for
+ * the destination's vfpoold to reserve VFs of its pools for it: from then on no other domain
+ * there can be given them, and the destination's hook claims them when the domain arrives. */
+static gboolean
+reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
+{
+    g_autoptr(VirDomain) existing = virDomainLookupByName(m->dconn, m->name);
+    g_autofree char *xml =
+        virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
+    g_autoptr(VfpDomain) plan = xml ? vfp_domain_parse(xml, strlen(xml), error) : NULL;
+    g_autoptr(VirDomain) defined = NULL;
+    gint64 deadline;
+
+    if (!xml)
+        vfp_libvirt_set_error(error, "cannot read the XML of domain '%s'", m->name);
+    if (!plan)
+        return FALSE;
+    if (existing && virDomainIsActive(existing) == 1) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s' already runs on %s; stop it there first", m->name, m->dest_uri);
+        return FALSE;
+    }
+    if (existing && !(m->previous = virDomainGetXMLDesc(existing, VIR_DOMAIN_XML_SECURE |
+                                                                      VIR_DOMAIN_XML_INACTIVE))) {
+        vfp_libvirt_set_error(error, "domain '%s': cannot read its definition on %s", m->name,
+                              m->dest_uri);
+        return FALSE;
+    }
+    vfp_domain_clear_reservations(plan);
+    vfp_domain_set_status(plan, VFP_STATUS_NONE, NULL);
+    g_free(xml);
+    xml = vfp_domain_to_string(plan);
+    if (!(defined = virDomainDefineXML(m->dconn, xml))) {
+        vfp_libvirt_set_error(error, "domain '%s': %s refused its definition", m->name,
+                              m->dest_uri);
+        return FALSE;
+    }
+    m->defined = TRUE;
+    deadline = g_get_monotonic_time() + m->options->reserve_timeout * G_USEC_PER_SEC;
+    while (TRUE) {
+        g_autoptr(VfpDomain) definition = vfp_libvirt_load(defined, VFP_XML_PERSISTENT, error);
+
+        if (!definition)
+            break;
+        if (reserves_all(definition, live)) {
+            m->reserved = g_steal_pointer(&definition);
+            return TRUE;
+        }
+        if (definition->status.state == VFP_STATUS_WAITING) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
+                        "domain '%s': %s has no VFs for it: %s; nothing was changed", m->name,
+                        m->dest_uri,
+                        definition->status.message ? definition->status.message : "waiting");
+            break;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                        "domain '%s': no VFs were reserved for it on %s within %u s; is vfpoold "
+                        "running there ('systemctl status vfpoold')? nothing was changed",
+                        m->name, m->dest_uri, m->options->reserve_timeout);
+            break;
+        }
+        g_usleep(RESERVE_POLL_USEC);
+    }
+    undo_destination(m);
+    return FALSE;
+}
+
+/* ---- plugging on the destination ----------------------------------------------------------- */
+
+/* Plugs into DEST (its libvirt's running domain) the VF it holds for the request of STEP, which
+ * took the device out on the source: the same kind of device, on the destination's VF. */
+static gboolean
+plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOperationReport *report,
+          GError **error)
+{
+    g_autoptr(VfpDomain) live = vfp_libvirt_load(dest, VFP_XML_LIVE, error);
+    const VfpReservation *held = live ? vfp_domain_find_reservation(live, step->alias) : NULL;
+    g_auto(VfpDeviceInfo) device = {0};
+    g_autofree char *address = NULL;
+    g_autofree char *device_xml = NULL;
+    g_autofree char *metadata = NULL;
+    VfpAssignment assignment;
+
+    if (!live)
+        return FALSE;
+    if (!held || !held->hotplug_pending) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' holds no VF for '%s' on %s; attach one there with 'vfpool "
+                    "attach'",
+                    step->domain, step->alias, dest_uri);
+        return FALSE;
+    }
+    vfp_device_info_from_xml(step->device_xml, &device);
+    address = g_strdup(held->address);
+    assignment = (VfpAssignment){.request = vfp_domain_find_request(live, step->alias),
+                                 .address = address,
+                                 .pf = held->pf,
+                                 .index = held->index,
+                                 .network = device.network,
+                                 .managed = device.managed,
+                                 .vendor_id = held->vendor_id,
+                                 .device_id = held->device_id};
+    if (!assignment.request || !vfp_domain_set_reservation(live, &assignment, error))
+        return FALSE;
+    device_xml = vfp_domain_device_to_string(live, step->alias, FALSE);
+    metadata = vfp_domain_metadata_to_string(live);
+    if (virDomainAttachDeviceFlags(dest, device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        vfp_libvirt_set_error(error, "domain '%s': cannot hot-plug VF %s as '%s' on %s",
+                              step->domain, address, step->alias, dest_uri);
+        return FALSE;
+    }
+    if (!vfp_libvirt_set_live_metadata(dest, step->domain, metadata, error))
+        return FALSE;
+    note(report, "domain '%s': plugged VF %s as '%s'", step->domain, address, step->alias);
+    if (step->done_at)
+        note(report, "domain '%s': '%s' was out for %.3f s (VF %s on this host, VF %s on %s)",
+             step->domain, step->alias, (g_get_monotonic_time() - step->done_at) / 1e6,
+             step->address, address, dest_uri);
+    return TRUE;
+}
+
+/* Plugs every VF the journal's unplugs took out into the domain now running on the
+ * destination; what cannot be plugged is reported, the first failure kept in FAILURE. */
+static void
+plug_all_held(virDomainPtr dest, const VfpJournal *journal, VfpOperationReport *report,
+              GError **failure)
+{
+    for (guint i = 0; i < journal->steps->len; i++) {
+        const VfpStep *step = g_ptr_array_index(journal->steps, i);
+        g_autoptr(GError) error = NULL;
+
+        if (step->kind != VFP_STEP_UNPLUG || step->state != VFP_STEP_DONE)
+            continue;
+        if (plug_held(dest, journal->migrate_to, step, report, &error))
+            continue;
+        g_warning("%s", error->message);
+        if (failure && !*failure)
+            g_propagate_error(failure, g_steal_pointer(&error));
+    }
+}
+
+/* ---- the migration ------------------------------------------------------------------------- */
+
+/* The XML the domain arrives with: as it runs here, its requests holding the destination's
+ * reserved VFs, without devices. */
+static char *
+arriving_xml(Migration *m, GError **error)
+{
+    g_autofree char *xml =
+        virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
+    g_autoptr(VfpDomain) domain = xml ? vfp_domain_parse(xml, strlen(xml), error) : NULL;
+
+    if (!xml)
+        vfp_libvirt_set_error(error, "cannot read the XML of domain '%s'", m->name);
+    if (!domain)
+        return NULL;
+    for (guint i = 0; i < m->reserved->reservations->len; i++) {
+        const VfpReservation *reserved = g_ptr_array_index(m->reserved->reservations, i);
+        VfpAssignment assignment = {.request = vfp_domain_find_request(domain, reserved->alias),
+                                    .address = reserved->address,
+                                    .pf = reserved->pf,
+                                    .index = reserved->index,
+                                    .vendor_id = reserved->vendor_id,
+                                    .device_id = reserved->device_id,
+                                    .hotplug_pending = TRUE};
+
+        if (assignment.request && !vfp_domain_set_reservation(domain, &assignment, error))
+            return NULL;
+    }
+    return vfp_domain_to_string(domain);
+}
+
+/* Between the unplugs and the end of the operation: the migration itself, then the plugs on
+ * the destination. Fails (and the engine plugs the VFs back here) only while the domain has
+ * not moved. */
+static gboolean
+migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GError **error)
+{
+    Migration *m = data;
+    g_autofree char *xml = arriving_xml(m, error);
+    g_autofree char *persist_xml = NULL;
+    virTypedParameterPtr params = NULL;
+    int count = 0, max = 0;
+    unsigned int flags = 0;
+    g_autoptr(VirDomain) dest = NULL;
+
+    if (!xml) {
+        undo_destination(m);
+        return FALSE;
+    }
+    virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_DEST_XML, xml);
+    if (m->options->persistent) {
+        persist_xml = vfp_domain_to_string(m->reserved);
+        virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_PERSIST_XML, persist_xml);
+        flags |= VIR_MIGRATE_PERSIST_DEST;
+    }
+    if (m->options->migrate_uri)
+        virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_URI,
+                                m->options->migrate_uri);
+    flags |= (m->options->live ? VIR_MIGRATE_LIVE : 0) |
+             (m->options->undefine_source ? VIR_MIGRATE_UNDEFINE_SOURCE : 0);
+    dest = virDomainMigrate3(m->dom, m->dconn, params, count, flags);
+    virTypedParamsFree(params, count);
+    if (!dest) {
+        vfp_libvirt_set_error(error, "domain '%s': migration to %s failed", m->name, m->dest_uri);
+        undo_destination(m);
+        return FALSE;
+    }
+    journal->migrated = TRUE;
+    vfp_journal_save(journal, NULL);
+    note(report, "domain '%s': migrated to %s", m->name, m->dest_uri);
+    /* Without --persistent the destination keeps what it had: no definition, or its own. */
+    if (!m->options->persistent)
+        undo_destination(m);
+    plug_all_held(dest, journal, report, &m->plug_failure);
+    return TRUE;
+}
+
+/* The journal of the migration: one unplug per pooled device, which keeps its request (held
+ * without the device until the destination plugs its own VF) and the definition as it is. */
+static gboolean
+plan_unplugs(Migration *m, const VfpDomain *live, VfpJournal *journal, GError **error)
+{
+    g_autofree char *metadata = vfp_domain_metadata_to_string(live);
+
+    for (guint i = 0; i < live->requests->len; i++) {
+        const VfpRequest *request = g_ptr_array_index(live->requests, i);
+        const VfpReservation *reservation = vfp_domain_find_reservation(live, request->alias);
+        g_auto(VfpDeviceInfo) device = {0};
+        g_autofree char *device_xml = NULL;
+        VfpStep *step;
+
+        vfp_domain_get_device(live, request->alias, &device);
+        if (!reservation || !device.found || g_strcmp0(device.address, reservation->address) != 0) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                        "domain '%s': '%s' has no VF plugged from pool '%s'; detach it first "
+                        "('vfpool detach %s %s --live')",
+                        m->name, request->alias, request->pool, m->name, request->alias);
+            return FALSE;
+        }
+        device_xml = vfp_domain_device_to_string(live, request->alias, TRUE);
+        step = vfp_journal_add_step(journal, VFP_STEP_UNPLUG, m->name, vfp_domain_key(live),
+                                    request->alias, reservation->address, device_xml, metadata);
+        step->keep_request = TRUE;
+        step->keep_definition = TRUE;
+    }
+    return TRUE;
+}
+
+/* vfpool migrate DOMAIN DEST-URI [--live] [--persistent] [--undefinesource] [--migrateuri] */
+gboolean
+vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
+            const VfpMigrateOptions *options, VfpOperationReport *report, GError **error)
+{
+    g_autoptr(VfpConfig) config = NULL;
+    g_autoptr(VfpLock) lock = NULL;
+    g_auto(Migration) m = {conn, NULL, name, dest_uri, options};
+    g_autoptr(VfpDomain) live = NULL;
+    g_autoptr(VfpJournal) journal = NULL;
+    g_autofree char *operation = NULL;
+
+    if (!(lock = vfp_operation_lock(&config, error)) ||
+        !(m.dom = vfp_libvirt_lookup_running(conn, name, error)) ||
+        !vfp_operation_check_running(conn, name, VFP_STEP_UNPLUG, error) ||
+        !(live = vfp_libvirt_load(m.dom, VFP_XML_LIVE, error)))
+        return FALSE;
+    if (live->requests->len == 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s' has no VF from a pool; migrate it with 'virsh migrate'", name);
+        return FALSE;
+    }
+    operation = g_strdup_printf("migrate %s %s", name, dest_uri);
+    journal = vfp_journal_new(operation);
+    journal->migrate_to = g_strdup(dest_uri);
+    if (!plan_unplugs(&m, live, journal, error))
+        return FALSE;
+    if (!(m.dconn = vfp_libvirt_open(dest_uri, error)) || !reserve_on_destination(&m, live, error))
+        return FALSE;
+    for (guint i = 0; i < m.reserved->reservations->len; i++) {
+        const VfpReservation *reserved = g_ptr_array_index(m.reserved->reservations, i);
+
+        note(report, "domain '%s': %s reserved VF %s for '%s'", name, dest_uri, reserved->address,
+             reserved->alias);
+    }
+    if (!vfp_operation_start_around(conn, journal, config, migrate_stage, &m, report, error)) {
+        undo_destination(&m);
+        return FALSE;
+    }
+    if (m.plug_failure) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&m.plug_failure),
+                                   "domain '%s' now runs on %s, but: ", name, dest_uri);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* vfpool reconcile, on the source of a migration whose process died: before the switch-over
+ * the engine plugs the VFs back here; after it, they are plugged on the destination. */
+gboolean
+vfp_migrate_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
+                    GError **error)
+{
+    g_autoptr(VfpConfig) config = NULL;
+    g_autoptr(VfpLock) lock = vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error);
+    g_autoptr(VfpJournal) journal = NULL;
+    g_autoptr(VirConnect) dconn = NULL;
+    g_autoptr(VirDomain) dest = NULL;
+    g_autoptr(GError) failure = NULL;
+    const VfpStep *first;
+    gboolean found;
+
+    if (!lock || (!(journal = vfp_journal_load(&found, error)) && found))
+        return FALSE;
+    if (!found || !journal->migrate_to || journal->steps->len == 0 ||
+        !vfp_operation_migrated(conn, journal)) {
+        g_clear_pointer(&lock, vfp_lock_free); /* the engine takes it */
+        return vfp_operation_recover(conn, dry_run, report, error);
+    }
+    first = g_ptr_array_index(journal->steps, 0);
+    if (dry_run) {
+        note(report, "would plug the VFs of domain '%s' on %s (interrupted '%s')", first->domain,
+             journal->migrate_to, journal->operation);
+        return TRUE;
+    }
+    if (!(dconn = vfp_libvirt_open(journal->migrate_to, error)) ||
+        !(dest = vfp_libvirt_lookup_running(dconn, first->domain, error))) {
+        g_prefix_error(error, "the interrupted '%s': ", journal->operation);
+        return FALSE;
+    }
+    note(report, "finishing the interrupted '%s' (pid %" G_GINT64_FORMAT ")", journal->operation,
+         journal->pid);
+    plug_all_held(dest, journal, report, &failure);
+    if (!vfp_journal_remove(error))
+        return FALSE;
+    if (failure) {
+        g_propagate_error(error, g_steal_pointer(&failure));
+        return FALSE;
+    }
+    return TRUE;
+}
