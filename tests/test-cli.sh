@@ -131,6 +131,15 @@ fails_with "request settings for another command" "only for attach" 2 \
     "$vfpool" detach test ua-x --vlan 5
 fails_with "--config for another command" "only for attach and detach" 2 "$vfpool" pools --config
 fails_with "detach without an alias" "'vfpool detach' needs DOMAIN ALIAS" 2 "$vfpool" detach test
+fails_with "migrate without a destination" "'vfpool migrate' needs DOMAIN DEST-URI" 2 \
+    "$vfpool" migrate test
+fails_with "--undefinesource for another command" \
+    "--persistent, --undefinesource and --migrateuri are only for migrate" 2 \
+    "$vfpool" move ua-a --from a --to b --undefinesource
+fails_with "--live for a listing" "--live is only for attach, detach and migrate" 2 \
+    "$vfpool" status --live
+fails_with "--config for migrate" "--config and --current are only for attach and detach" 2 \
+    "$vfpool" migrate test qemu+ssh://b/system --config
 fails_with "detach: an alias the running domain has no VF for" \
     "running domain 'test' has no VF from a pool as 'ua-x'; 'vfpool status' lists" 1 \
     "$vfpool" detach test ua-x

@@ -279,9 +279,13 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     g_autoptr(VfpJournal) read = NULL;
     g_autoptr(GError) error = NULL;
     gboolean found = FALSE;
+    const VfpStep *step;
 
     vfp_journal_add_step(journal, VFP_STEP_UNPLUG, "a", UUID, "ua-a", "0000:3c:10.0", "<hostdev/>",
-                         NULL);
+                         NULL)
+        ->keep_request = TRUE;
+    journal->migrate_to = g_strdup("qemu+ssh://b/system");
+    journal->migrated = TRUE;
     g_ptr_array_add(journal->paused, g_strdup("b"));
     g_assert_true(vfp_journal_save(journal, &error));
     read = vfp_journal_load(&found, &error);
@@ -289,7 +293,11 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     g_assert_nonnull(read);
     g_assert_cmpstr(read->operation, ==, journal->operation);
     g_assert_cmpuint(read->steps->len, ==, 1);
-    g_assert_cmpstr(((VfpStep *)g_ptr_array_index(read->steps, 0))->device_xml, ==, "<hostdev/>");
+    step = g_ptr_array_index(read->steps, 0);
+    g_assert_cmpstr(step->device_xml, ==, "<hostdev/>");
+    g_assert_true(step->keep_request);
+    g_assert_cmpstr(read->migrate_to, ==, "qemu+ssh://b/system");
+    g_assert_true(read->migrated);
     g_assert_cmpstr(g_ptr_array_index(read->paused, 0), ==, "b");
 }
 

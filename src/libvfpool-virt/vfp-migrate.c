@@ -175,6 +175,7 @@ plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOpera
     const VfpReservation *held = live ? vfp_domain_find_reservation(live, step->alias) : NULL;
     g_auto(VfpDeviceInfo) device = {0};
     g_autofree char *address = NULL;
+    g_autofree char *pf = NULL;
     g_autofree char *device_xml = NULL;
     g_autofree char *metadata = NULL;
     VfpAssignment assignment;
@@ -189,10 +190,12 @@ plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOpera
         return FALSE;
     }
     vfp_device_info_from_xml(step->device_xml, &device);
+    /* Copies: writing the reservation frees the one they come from. */
     address = g_strdup(held->address);
+    pf = g_strdup(held->pf);
     assignment = (VfpAssignment){.request = vfp_domain_find_request(live, step->alias),
                                  .address = address,
-                                 .pf = held->pf,
+                                 .pf = pf,
                                  .index = held->index,
                                  .network = device.network,
                                  .managed = device.managed,

@@ -48,6 +48,19 @@ live_hostdev() {
         xmllint --xpath "//devices/hostdev[@type='pci'][alias/@name='$2']" - >/dev/null 2>&1
 }
 is_nvme_vf() { vf_index "$nvme_pf" "$1" >/dev/null; } # ADDRESS: a VF of this host's nvme PF
+# qemu_holds_vf NAME ADDRESS: the VF is bound to vfio-pci and NAME's QEMU has its VFIO group
+# open (a hot-plugged VF is not on QEMU's command line)
+qemu_holds_vf() {
+    local group pid
+    group=$(readlink "/sys/bus/pci/devices/$2/iommu_group") &&
+        pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) &&
+        [ "$(vm_driver_of "$2")" = vfio-pci ] &&
+        ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " /dev/vfio/${group##*/}\$"
+}
+# plugged_in_metadata NAME ALIAS ADDRESS: the live metadata reserves ADDRESS, no longer pending
+plugged_in_metadata() {
+    [ "$(live_reserved "$1" "$2")" = "$3" ] && ! V dumpxml "$1" | grep -q "hotplug="
+}
 claims_of() { claims | awk -v d="$1" '$2 == d { n++ } END { print n + 0 }'; } # DOMAIN
 holds_none() { [ "$(claims_of "$1")" = 0 ]; } # DOMAIN: the ledger claims nothing for it
 # nv_state: pm-nv's VF here: live <source>, live and persistent reservations, the persistent
@@ -71,7 +84,8 @@ nvme_pool_full() {
 nvme_pool_gone() { mv /etc/vfpool/pools.d/nvme.xml "$work/nvme.xml.orig"; }
 nvme_pool_back() { cp "$work/nvme.xml.orig" /etc/vfpool/pools.d/nvme.xml; }
 on_b eval "$(declare -f nv_migrate guest_pci_count guest_has_pci guest_lacks_pci live_hostdev \
-    is_nvme_vf claims_of holds_none nv_state nvme_pool_full nvme_pool_gone nvme_pool_back)"
+    is_nvme_vf qemu_holds_vf plugged_in_metadata claims_of holds_none nv_state nvme_pool_full \
+    nvme_pool_gone nvme_pool_back)"
 
 # nv_run FROM TO: vfpool migrate pm-nv, run on FROM, to TO; its stdout and stderr shown and in
 # NV_OUT and NV_ERR, its exit status in NV_RC, how long it took (ms) in NV_MS.
@@ -153,16 +167,18 @@ nv_trip() {
     check "migrate $f -> $t: $t's live XML has hostdev ua-vfpool-disk0 on $t's nvme VF $vd" \
         eval '[ -n "$vd" ] && on_host "$to" live_hostdev pm-nv ua-vfpool-disk0 &&
             on_host "$to" is_nvme_vf "$vd"'
-    check "migrate $f -> $t: $t's QEMU runs VF $vd with vfio-pci" \
-        on_host "$to" has_vfio pm-nv "$vd"
+    check "migrate $f -> $t: $t's QEMU holds VF $vd through vfio-pci" \
+        on_host "$to" qemu_holds_vf pm-nv "$vd"
+    check "migrate $f -> $t: $t's live metadata reserves VF $vd, plugged (no longer pending)" \
+        on_host "$to" plugged_in_metadata pm-nv ua-vfpool-disk0 "$vd"
     check "migrate $f -> $t: $t's ledger: VF $vd claimed by pm-nv" \
         on_host "$to" claimed_by "$vd" pm-nv
     check "migrate $f -> $t: $f's ledger claims nothing for pm-nv (VF $vs given back)" \
         on_host "$from" holds_none pm-nv
     check "migrate $f -> $t: $t's persistent definition reserves $t's VF $vd (vfpool metadata)" \
-        test "$(on_host "$to" reserved pm-nv ua-vfpool-disk0)" = "$vd"
+        eval '[ -n "$vd" ] && [ "$(on_host "$to" reserved pm-nv ua-vfpool-disk0)" = "$vd" ]'
     check "migrate $f -> $t: $t's persistent definition's <source> is $t's VF $vd" \
-        test "$(on_host "$to" defined_source pm-nv ua-vfpool-disk0)" = "$vd"
+        eval '[ -n "$vd" ] && [ "$(on_host "$to" defined_source pm-nv ua-vfpool-disk0)" = "$vd" ]'
     check "migrate $f -> $t: the guest saw its VF unplugged on $f before it left" \
         on_host "$from" guest_lacks_pci pm-nv "$nvme_vf_id"
     check "migrate $f -> $t: the guest sees the nvme VF again on $t (plugged VF $vd)" \
@@ -212,7 +228,8 @@ nv_refused() {
         eval 'running pm-nv && V dominfo pm-nv | grep -qE "^Persistent: +yes"'
     vr=$(live_source pm-nv ua-vfpool-disk0)
     check "refused migration ($1): A's QEMU has an nvme VF ($vr), A's ledger: claimed by pm-nv" \
-        eval '[ -n "$vr" ] && is_nvme_vf "$vr" && has_vfio pm-nv "$vr" && claimed_by "$vr" pm-nv'
+        eval '[ -n "$vr" ] && is_nvme_vf "$vr" && qemu_holds_vf pm-nv "$vr" &&
+            claimed_by "$vr" pm-nv'
     check "refused migration ($1): the guest sees its nvme VF" \
         wait_for 60 guest_has_pci pm-nv "$nvme_vf_id"
     check "refused migration ($1): nothing changed on A first (VF $va0 kept, no unplug seen)" \
