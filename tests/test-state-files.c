@@ -286,6 +286,8 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
         ->keep_request = TRUE;
     journal->migrate_to = g_strdup("qemu+ssh://b/system");
     journal->migrated = TRUE;
+    journal->dest_defined = TRUE;
+    journal->dest_previous = g_strdup("<domain/>");
     g_ptr_array_add(journal->paused, g_strdup("b"));
     g_assert_true(vfp_journal_save(journal, &error));
     read = vfp_journal_load(&found, &error);
@@ -298,6 +300,8 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     g_assert_true(step->keep_request);
     g_assert_cmpstr(read->migrate_to, ==, "qemu+ssh://b/system");
     g_assert_true(read->migrated);
+    g_assert_true(read->dest_defined);
+    g_assert_cmpstr(read->dest_previous, ==, "<domain/>");
     g_assert_cmpstr(g_ptr_array_index(read->paused, 0), ==, "b");
 }
 

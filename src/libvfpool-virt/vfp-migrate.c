@@ -25,9 +25,8 @@ typedef struct {
     const char *dest_uri;
     const VfpMigrateOptions *options;
     virDomainPtr dom;
+    VfpJournal *journal;  /* the operation's, which says what the destination had defined */
     VfpDomain *reserved;  /* the destination's definition, as its vfpoold resolved it */
-    char *previous;       /* the destination's definition from before, or NULL: there was none */
-    gboolean defined;     /* the destination has the definition made for the reservations */
     GError *plug_failure; /* the first VF that could not be plugged on the destination */
 } Migration;
 
@@ -37,7 +36,6 @@ migration_clear(Migration *m)
     g_clear_pointer(&m->dconn, vfp_libvirt_close);
     g_clear_pointer(&m->dom, virDomainFree);
     g_clear_pointer(&m->reserved, vfp_domain_free);
-    g_clear_pointer(&m->previous, g_free);
     g_clear_error(&m->plug_failure);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Migration, migration_clear)
@@ -56,26 +54,26 @@ static void G_GNUC_PRINTF(2, 3) note(VfpOperationReport *report, const char *for
 
 /* ---- the reservations on the destination --------------------------------------------------- */
 
-/* Puts the destination's definition back as it was before the migration was tried. */
+/* Puts the definition of NAME on the destination DCONN back as it was before the migration
+ * was tried, as JOURNAL recorded it. */
 static void
-undo_destination(Migration *m)
+undo_destination(virConnectPtr dconn, const char *name, VfpJournal *journal)
 {
     g_autoptr(VirDomain) dest = NULL;
 
-    if (!m->defined)
+    if (!journal->dest_defined)
         return;
-    if (m->previous) {
-        dest = virDomainDefineXML(m->dconn, m->previous);
-    } else if ((dest = virDomainLookupByName(m->dconn, m->name)) &&
-               virDomainUndefineFlags(dest, 0) < 0) {
+    if (journal->dest_previous) {
+        dest = virDomainDefineXML(dconn, journal->dest_previous);
+    } else if ((dest = virDomainLookupByName(dconn, name)) && virDomainUndefineFlags(dest, 0) < 0) {
         g_autoptr(GError) error = NULL;
 
-        vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", m->name,
-                              m->dest_uri);
-        g_warning("%s; remove it with 'virsh -c %s undefine %s'", error->message, m->dest_uri,
-                  m->name);
+        vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", name,
+                              journal->migrate_to);
+        g_warning("%s; remove it with 'virsh -c %s undefine %s'", error->message,
+                  journal->migrate_to, name);
     }
-    m->defined = FALSE;
+    journal->dest_defined = FALSE;
 }
 
 /* Whether DEFINITION reserves a VF for each request the running domain LIVE makes, its
@@ -117,8 +115,8 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
                     "domain '%s' already runs on %s; stop it there first", m->name, m->dest_uri);
         return FALSE;
     }
-    if (existing && !(m->previous = virDomainGetXMLDesc(existing, VIR_DOMAIN_XML_SECURE |
-                                                                      VIR_DOMAIN_XML_INACTIVE))) {
+    if (existing && !(m->journal->dest_previous = virDomainGetXMLDesc(
+                          existing, VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE))) {
         vfp_libvirt_set_error(error, "domain '%s': cannot read its definition on %s", m->name,
                               m->dest_uri);
         return FALSE;
@@ -127,12 +125,15 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
     vfp_domain_set_status(plan, VFP_STATUS_NONE, NULL);
     g_free(xml);
     xml = vfp_domain_to_string(plan);
+    /* Journaled first: whoever finishes an interrupted migration puts it back. */
+    m->journal->dest_defined = TRUE;
+    if (!vfp_journal_save(m->journal, error))
+        return FALSE;
     if (!(defined = virDomainDefineXML(m->dconn, xml))) {
         vfp_libvirt_set_error(error, "domain '%s': %s refused its definition", m->name,
                               m->dest_uri);
         return FALSE;
     }
-    m->defined = TRUE;
     deadline = g_get_monotonic_time() + m->options->reserve_timeout * G_USEC_PER_SEC;
     while (TRUE) {
         g_autoptr(VfpDomain) definition = vfp_libvirt_load(defined, VFP_XML_PERSISTENT, error);
@@ -140,14 +141,25 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
         if (!definition)
             break;
         if (reserves_all(definition, live)) {
-            m->reserved = g_steal_pointer(&definition);
-            return TRUE;
+            /* Whole, with its secrets (graphics passwords): the destination keeps it. */
+            g_autofree char *whole =
+                virDomainGetXMLDesc(defined, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE |
+                                                 VIR_DOMAIN_XML_MIGRATABLE);
+
+            if (!whole)
+                vfp_libvirt_set_error(error, "domain '%s': cannot read its definition on %s",
+                                      m->name, m->dest_uri);
+            else if ((m->reserved = vfp_domain_parse(whole, strlen(whole), error)))
+                return TRUE;
+            break;
         }
         if (definition->status.state == VFP_STATUS_WAITING) {
+            g_autofree char *named = g_strdup_printf("domain '%s': ", m->name);
+            const char *why = definition->status.message ? definition->status.message : "";
+
             g_set_error(error, VFP_ERROR, VFP_ERROR_EXHAUSTED,
-                        "domain '%s': %s has no VFs for it: %s; nothing was changed", m->name,
-                        m->dest_uri,
-                        definition->status.message ? definition->status.message : "waiting");
+                        "domain '%s': %s cannot give it VFs (%s); nothing was changed", m->name,
+                        m->dest_uri, g_str_has_prefix(why, named) ? why + strlen(named) : why);
             break;
         }
         if (g_get_monotonic_time() > deadline) {
@@ -159,20 +171,22 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
         }
         g_usleep(RESERVE_POLL_USEC);
     }
-    undo_destination(m);
+    undo_destination(m->dconn, m->name, m->journal);
     return FALSE;
 }
 
 /* ---- plugging on the destination ----------------------------------------------------------- */
 
-/* Plugs into DEST (its libvirt's running domain) the VF it holds for the request of STEP, which
- * took the device out on the source: the same kind of device, on the destination's VF. */
-static gboolean
-plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOperationReport *report,
-          GError **error)
+/* Plugs into the running domain DOM (NAME) the VF it holds without its device for the request
+ * ALIAS, as a device of KIND's sort (<interface type='hostdev'> or <hostdev>, managed or not),
+ * and marks the reservation plugged. *PLUGGED gets the VF; *ALREADY says that the device was
+ * there already (plugged by a reconcile, or by the process that died). */
+gboolean
+vfp_migrate_plug_held(virDomainPtr dom, const char *name, const char *alias,
+                      const VfpDeviceInfo *kind, char **plugged, gboolean *already, GError **error)
 {
-    g_autoptr(VfpDomain) live = vfp_libvirt_load(dest, VFP_XML_LIVE, error);
-    const VfpReservation *held = live ? vfp_domain_find_reservation(live, step->alias) : NULL;
+    g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
+    const VfpReservation *held = live ? vfp_domain_find_reservation(live, alias) : NULL;
     g_auto(VfpDeviceInfo) device = {0};
     g_autofree char *address = NULL;
     g_autofree char *pf = NULL;
@@ -180,38 +194,67 @@ plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOpera
     g_autofree char *metadata = NULL;
     VfpAssignment assignment;
 
+    *already = FALSE;
     if (!live)
         return FALSE;
+    if (held)
+        vfp_domain_get_device(live, alias, &device);
+    if (held && !held->hotplug_pending && device.found &&
+        g_strcmp0(device.address, held->address) == 0) {
+        *plugged = g_strdup(held->address);
+        *already = TRUE;
+        return TRUE;
+    }
     if (!held || !held->hotplug_pending) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s' holds no VF for '%s' on %s; attach one there with 'vfpool "
-                    "attach'",
-                    step->domain, step->alias, dest_uri);
+                    "domain '%s' holds no VF for '%s'; attach one with 'vfpool attach'", name,
+                    alias);
         return FALSE;
     }
-    vfp_device_info_from_xml(step->device_xml, &device);
     /* Copies: writing the reservation frees the one they come from. */
     address = g_strdup(held->address);
     pf = g_strdup(held->pf);
-    assignment = (VfpAssignment){.request = vfp_domain_find_request(live, step->alias),
+    assignment = (VfpAssignment){.request = vfp_domain_find_request(live, alias),
                                  .address = address,
                                  .pf = pf,
                                  .index = held->index,
-                                 .network = device.network,
-                                 .managed = device.managed,
+                                 .network = kind->network,
+                                 .managed = kind->managed,
                                  .vendor_id = held->vendor_id,
                                  .device_id = held->device_id};
     if (!assignment.request || !vfp_domain_set_reservation(live, &assignment, error))
         return FALSE;
-    device_xml = vfp_domain_device_to_string(live, step->alias, FALSE);
+    device_xml = vfp_domain_device_to_string(live, alias, FALSE);
     metadata = vfp_domain_metadata_to_string(live);
-    if (virDomainAttachDeviceFlags(dest, device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        vfp_libvirt_set_error(error, "domain '%s': cannot hot-plug VF %s as '%s' on %s",
-                              step->domain, address, step->alias, dest_uri);
+    if (virDomainAttachDeviceFlags(dom, device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        vfp_libvirt_set_error(error, "domain '%s': cannot hot-plug VF %s as '%s'", name, address,
+                              alias);
         return FALSE;
     }
-    if (!vfp_libvirt_set_live_metadata(dest, step->domain, metadata, error))
+    if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
         return FALSE;
+    *plugged = g_steal_pointer(&address);
+    return TRUE;
+}
+
+/* Plugs into DEST, on the destination, the VF it holds for the request whose device STEP took
+ * out on the source: the same sort of device, on the destination's VF. */
+static gboolean
+plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOperationReport *report,
+          GError **error)
+{
+    g_auto(VfpDeviceInfo) kind = {0};
+    g_autofree char *address = NULL;
+    gboolean already;
+
+    vfp_device_info_from_xml(step->device_xml, &kind);
+    if (!vfp_migrate_plug_held(dest, step->domain, step->alias, &kind, &address, &already, error))
+        return FALSE;
+    if (already) {
+        note(report, "domain '%s': VF %s was plugged as '%s' already", step->domain, address,
+             step->alias);
+        return TRUE;
+    }
     note(report, "domain '%s': plugged VF %s as '%s'", step->domain, address, step->alias);
     if (step->done_at)
         note(report, "domain '%s': '%s' was out for %.3f s (VF %s on this host, VF %s on %s)",
@@ -286,7 +329,7 @@ migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GE
     g_autoptr(VirDomain) dest = NULL;
 
     if (!xml) {
-        undo_destination(m);
+        undo_destination(m->dconn, m->name, m->journal);
         return FALSE;
     }
     virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_DEST_XML, xml);
@@ -304,7 +347,7 @@ migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GE
     virTypedParamsFree(params, count);
     if (!dest) {
         vfp_libvirt_set_error(error, "domain '%s': migration to %s failed", m->name, m->dest_uri);
-        undo_destination(m);
+        undo_destination(m->dconn, m->name, m->journal);
         return FALSE;
     }
     journal->migrated = TRUE;
@@ -312,7 +355,7 @@ migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GE
     note(report, "domain '%s': migrated to %s", m->name, m->dest_uri);
     /* Without --persistent the destination keeps what it had: no definition, or its own. */
     if (!m->options->persistent)
-        undo_destination(m);
+        undo_destination(m->dconn, m->name, m->journal);
     plug_all_held(dest, journal, report, &m->plug_failure);
     return TRUE;
 }
@@ -373,10 +416,13 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
     operation = g_strdup_printf("migrate %s %s", name, dest_uri);
     journal = vfp_journal_new(operation);
     journal->migrate_to = g_strdup(dest_uri);
-    if (!plan_unplugs(&m, live, journal, error))
+    m.journal = journal;
+    if (!plan_unplugs(&m, live, journal, error) || !(m.dconn = vfp_libvirt_open(dest_uri, error)))
         return FALSE;
-    if (!(m.dconn = vfp_libvirt_open(dest_uri, error)) || !reserve_on_destination(&m, live, error))
+    if (!reserve_on_destination(&m, live, error)) {
+        vfp_journal_remove(NULL);
         return FALSE;
+    }
     for (guint i = 0; i < m.reserved->reservations->len; i++) {
         const VfpReservation *reserved = g_ptr_array_index(m.reserved->reservations, i);
 
@@ -384,7 +430,7 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
              reserved->alias);
     }
     if (!vfp_operation_start_around(conn, journal, config, migrate_stage, &m, report, error)) {
-        undo_destination(&m);
+        undo_destination(m.dconn, m.name, m.journal);
         return FALSE;
     }
     if (m.plug_failure) {
@@ -412,12 +458,25 @@ vfp_migrate_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *re
 
     if (!lock || (!(journal = vfp_journal_load(&found, error)) && found))
         return FALSE;
-    if (!found || !journal->migrate_to || journal->steps->len == 0 ||
-        !vfp_operation_migrated(conn, journal)) {
+    if (!found || !journal->migrate_to || journal->steps->len == 0) {
         g_clear_pointer(&lock, vfp_lock_free); /* the engine takes it */
         return vfp_operation_recover(conn, dry_run, report, error);
     }
     first = g_ptr_array_index(journal->steps, 0);
+    if (!vfp_operation_migrated(conn, journal)) {
+        /* The engine plugs the VFs back here; then the destination gets back what it had. */
+        g_clear_pointer(&lock, vfp_lock_free);
+        if (!vfp_operation_recover(conn, dry_run, report, error))
+            return FALSE;
+        if (dry_run || !journal->dest_defined)
+            return TRUE;
+        if (!(dconn = vfp_libvirt_open(journal->migrate_to, error)))
+            return FALSE;
+        undo_destination(dconn, first->domain, journal);
+        note(report, "domain '%s': its definition on %s is as it was before", first->domain,
+             journal->migrate_to);
+        return TRUE;
+    }
     if (dry_run) {
         note(report, "would plug the VFs of domain '%s' on %s (interrupted '%s')", first->domain,
              journal->migrate_to, journal->operation);

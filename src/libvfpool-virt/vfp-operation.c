@@ -527,6 +527,18 @@ steps_of(Operation *op, VfpStepKind kind, gboolean (*run)(Operation *, VfpStep *
     return TRUE;
 }
 
+/* A migration whose process died before the switch-over goes back to where it was, once the
+ * unplugs it had begun are done. */
+static gboolean
+migration_interrupted(Operation *op, GError **error)
+{
+    if (!op->recovering || !op->journal->migrate_to || op->journal->migrated)
+        return FALSE;
+    g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                "interrupted before the domain moved; its VFs go back");
+    return TRUE;
+}
+
 /* Runs what the journal has still to do; on failure plugs the original devices back. Every
  * guest it paused is resumed whatever happens. */
 static gboolean
@@ -544,11 +556,8 @@ operation_run(Operation *op, GError **error)
         if (step->in_place && step->state == VFP_STEP_TODO)
             pause_domain(op, step->domain, &failure);
     }
-    /* A migration whose process died before the switch-over goes back to where it was. */
-    if (!failure && op->recovering && op->journal->migrate_to && !op->journal->migrated)
-        g_set_error(&failure, VFP_ERROR, VFP_ERROR_FAILED,
-                    "interrupted before the domain moved; its VFs go back");
     if (!failure && save(op, &failure) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure) &&
+        !migration_interrupted(op, &failure) &&
         (!op->between || op->between(op->between_data, op->journal, op->report, &failure))) {
         for (guint i = 0; !failure && i < op->journal->steps->len; i++) {
             const VfpStep *step = g_ptr_array_index(op->journal->steps, i);

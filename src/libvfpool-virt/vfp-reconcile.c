@@ -1,10 +1,12 @@
-/* Reconciling in four passes: ledger claims without a running holder, running domains
- * missing from the ledger, VFs reserved twice, and pool VFs left configured by nobody. Each
- * repair goes into the report (and the log); a dry run reports them without doing them. */
+/* Reconciling in five passes: ledger claims without a running holder, running domains
+ * missing from the ledger, VFs reserved twice, pool VFs left configured by nobody, and VFs a
+ * domain that arrived by vfpool migrate holds without their devices. Each repair goes into the
+ * report (and the log); a dry run reports them without doing them. */
 #include "config.h"
 
 #include "vfp-libvirt.h"
 #include "vfp-log.h"
+#include "vfp-migrate.h"
 #include "vfp-netlink.h"
 #include "vfp-reconcile.h"
 #include "vfp-pci-driver.h"
@@ -228,6 +230,53 @@ reconcile_vfs(Reconcile *run, GError **error)
     return TRUE;
 }
 
+/* Pass 5: a running domain holding a VF without its device (hotplug='pending') arrived by a
+ * vfpool migrate that did not get to plug it: the device is plugged, of the sort the VF's pool
+ * gives. Only guests that run: one still arriving, or paused, is left alone. */
+static gboolean
+reconcile_pending_plugs(Reconcile *run, GError **error)
+{
+    g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
+    g_autoptr(VfpHost) host = vfp_host_new();
+
+    for (guint i = 0; pools && i < run->running->len; i++) {
+        const VfpDomain *domain = g_ptr_array_index(run->running, i);
+        g_autoptr(VirDomain) dom = NULL;
+        int state = VIR_DOMAIN_NOSTATE, reason;
+
+        for (guint j = 0; j < domain->reservations->len; j++) {
+            const VfpReservation *held = g_ptr_array_index(domain->reservations, j);
+            const VfpRequest *request = vfp_domain_find_request(domain, held->alias);
+            const VfpPool *pool = request ? vfp_pool_find(pools, request->pool) : NULL;
+            VfpPf *pf = vfp_host_get_pf(host, held->pf, NULL);
+            VfpDeviceInfo kind = {.found = TRUE};
+            g_autofree char *plugged = NULL;
+            g_autoptr(GError) local = NULL;
+            gboolean already;
+
+            if (!held->hotplug_pending || !pool || !pf)
+                continue;
+            if (!dom && (!(dom = virDomainLookupByName(run->conn, domain->name)) ||
+                         virDomainGetState(dom, &state, &reason, 0) < 0))
+                break;
+            if (state != VIR_DOMAIN_RUNNING)
+                break;
+            report(run,
+                   "domain '%s' held VF %s for '%s' without its device (an interrupted "
+                   "vfpool migrate): plugged",
+                   domain->name, held->address, held->alias);
+            if (run->dry_run)
+                continue;
+            kind.network = pf->netdev != NULL;
+            kind.managed = vfp_pool_driver_is_managed(pool);
+            if (!vfp_migrate_plug_held(dom, domain->name, held->alias, &kind, &plugged, &already,
+                                       &local))
+                g_warning("%s", local->message);
+        }
+    }
+    return pools != NULL;
+}
+
 gboolean
 vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report, GError **error)
 {
@@ -236,7 +285,8 @@ vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report, 
 
     report->dry_run = dry_run;
     ok = gather(&run, error) && reconcile_ledger(&run, error) &&
-         reconcile_reservations(&run, error) && reconcile_vfs(&run, error);
+         reconcile_reservations(&run, error) && reconcile_vfs(&run, error) &&
+         reconcile_pending_plugs(&run, error);
     g_clear_pointer(&run.running, g_ptr_array_unref);
     g_clear_pointer(&run.defined, g_ptr_array_unref);
     g_clear_pointer(&run.passed, g_hash_table_unref);

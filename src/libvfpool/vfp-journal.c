@@ -48,6 +48,7 @@ vfp_journal_free(VfpJournal *journal)
     g_free(journal->operation);
     g_free(journal->resize_pf);
     g_free(journal->migrate_to);
+    g_free(journal->dest_previous);
     g_ptr_array_unref(journal->steps);
     g_ptr_array_unref(journal->paused);
     g_free(journal);
@@ -100,6 +101,9 @@ journal_to_json(const VfpJournal *journal)
     vfp_json_add_string(builder, "migrate-to", journal->migrate_to);
     json_builder_set_member_name(builder, "migrated");
     json_builder_add_boolean_value(builder, journal->migrated);
+    json_builder_set_member_name(builder, "dest-defined");
+    json_builder_add_boolean_value(builder, journal->dest_defined);
+    vfp_json_add_string(builder, "dest-previous", journal->dest_previous);
     json_builder_set_member_name(builder, "steps");
     json_builder_begin_array(builder);
     for (guint i = 0; i < journal->steps->len; i++) {
@@ -211,7 +215,7 @@ static VfpJournal *
 read_journal(JsonNode *node)
 {
     g_autoptr(VfpJournal) journal = NULL;
-    const char *operation, *resize_pf, *migrate_to;
+    const char *operation, *resize_pf, *migrate_to, *dest_previous;
     gint64 pid, started, resize_count;
     JsonArray *steps, *paused;
     JsonObject *root;
@@ -226,6 +230,7 @@ read_journal(JsonNode *node)
         pid <= 0 || !vfp_json_get_int(root, "started", &started) ||
         !vfp_json_get_optional_string(root, "resize-pf", &resize_pf) ||
         !vfp_json_get_optional_string(root, "migrate-to", &migrate_to) ||
+        !vfp_json_get_optional_string(root, "dest-previous", &dest_previous) ||
         !vfp_json_get_int(root, "resize-count", &resize_count) || resize_count < 0 ||
         resize_count > G_MAXUINT16)
         return NULL;
@@ -235,8 +240,10 @@ read_journal(JsonNode *node)
     journal->resize_pf = g_strdup(resize_pf);
     journal->resize_count = resize_count;
     journal->migrate_to = g_strdup(migrate_to);
+    journal->dest_previous = g_strdup(dest_previous);
     if (!vfp_json_get_bool(root, "resized", &journal->resized) ||
-        !get_optional_bool(root, "migrated", &journal->migrated))
+        !get_optional_bool(root, "migrated", &journal->migrated) ||
+        !get_optional_bool(root, "dest-defined", &journal->dest_defined))
         return NULL;
     for (guint i = 0; i < json_array_get_length(steps); i++) {
         if (!read_step(journal, json_array_get_element(steps, i)))

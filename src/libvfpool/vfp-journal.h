@@ -42,10 +42,12 @@ typedef struct {
     char *resize_pf; /* PF whose VF count changes between unplugs and plugs, or NULL */
     guint resize_count;
     gboolean resized;
-    char *migrate_to;  /* vfpool migrate: the destination's libvirt URI, or NULL */
-    gboolean migrated; /* the domain runs on the destination now */
-    GPtrArray *steps;  /* VfpStep * */
-    GPtrArray *paused; /* char *: domains the operation suspended and has not resumed */
+    char *migrate_to;      /* vfpool migrate: the destination's libvirt URI, or NULL */
+    gboolean migrated;     /* the domain runs on the destination now */
+    gboolean dest_defined; /* the destination may have the definition made for reserving */
+    char *dest_previous;   /* what it had defined before (XML), to put back; NULL: nothing */
+    GPtrArray *steps;      /* VfpStep * */
+    GPtrArray *paused;     /* char *: domains the operation suspended and has not resumed */
 } VfpJournal;
 
 VfpJournal *vfp_journal_new(const char *operation);

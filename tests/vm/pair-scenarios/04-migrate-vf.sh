@@ -253,6 +253,35 @@ nv_refused "no pool nvme on B"
 check "migration target B: pool nvme back (vfpool pools lists the four pools)" \
     eval 'on_b nvme_pool_back && on_b pools_listed'
 
+# ---- vfpool migrate killed once B reserved the VF: vfpool reconcile on A puts everything back
+ts=$(now)
+timeout 600 "$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
+    --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-killed.out" 2>&1 &
+killed_pid=$!
+b_reserved() { [ -n "$(on_b reserved pm-nv ua-vfpool-disk0)" ]; }
+wait_for 60 b_reserved
+kill -9 "$killed_pid" 2>/dev/null
+wait "$killed_pid" 2>/dev/null
+info "vfpool migrate killed $(secs "$ts")s after it began; its journal:" \
+    "$(tr -d ' \n' <"$journal" 2>/dev/null | grep -oE '"state":"[a-z]+"' | paste -sd,)"
+check "migration interrupted: A has the journal of vfpool migrate, B the definition it made" \
+    eval '[ -e "$journal" ] && on_b V dominfo pm-nv >/dev/null 2>&1'
+"$vfpool" reconcile >"$work/nv-reconcile.out" 2>&1
+rc=$?
+indent "" <"$work/nv-reconcile.out"
+check "migration interrupted: vfpool reconcile on A finishes it (exit 0, journal gone)" \
+    eval '[ "$rc" = 0 ] && [ ! -e "$journal" ] &&
+        grep -q "finishing the interrupted operation" "$work/nv-reconcile.out"'
+vr=$(live_source pm-nv ua-vfpool-disk0)
+check "migration interrupted: pm-nv runs on A with nvme VF $vr plugged and claimed" \
+    eval 'running pm-nv && [ -n "$vr" ] && qemu_holds_vf pm-nv "$vr" && claimed_by "$vr" pm-nv &&
+        plugged_in_metadata pm-nv ua-vfpool-disk0 "$vr"'
+check "migration interrupted: the guest sees its nvme VF again" \
+    wait_for 60 guest_has_pci pm-nv "$nvme_vf_id"
+check "migration interrupted: B's definition made for the reservation is gone, B claims nothing" \
+    eval '! on_b V dominfo pm-nv >/dev/null 2>&1 && on_b holds_none pm-nv &&
+        grep -q "its definition on $(uri_of b) is as it was before" "$work/nv-reconcile.out"'
+
 # ---- the end: no pm-nv on either host for the next scenarios
 forget_domains pm-nv
 on_b forget_domains pm-nv pm-nvfill
