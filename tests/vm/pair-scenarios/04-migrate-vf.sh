@@ -255,7 +255,8 @@ check "migration target B: pool nvme back (vfpool pools lists the four pools)" \
 
 # ---- vfpool migrate killed once B reserved the VF: vfpool reconcile on A puts everything back
 ts=$(now)
-timeout 600 "$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
+# (not under timeout: the kill must reach vfpool itself)
+"$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
     --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-killed.out" 2>&1 &
 killed_pid=$!
 b_reserved() { [ -n "$(on_b reserved pm-nv ua-vfpool-disk0)" ]; }
