@@ -19,7 +19,6 @@
 #include "vfp-ledger-json.h"
 #include "vfp-libvirt.h"
 #include "vfp-metrics.h"
-#include "vfp-migrate.h"
 #include "vfp-operation.h"
 #include "vfp-reassign.h"
 #include "vfp-reconcile.h"
@@ -338,9 +337,10 @@ connect_libvirt(Daemon *daemon)
         g_debug("no keepalive: %s", virGetLastErrorMessage());
     g_message("connected to %s", opt_connect);
     in_libvirt_work = 1;
-    /* An operation whose process died may hold guests paused: finish it first. */
+    /* An operation whose process died may hold guests paused: finish it first (a migration
+     * is left to 'vfpool reconcile': the daemon does not reach out to other hosts). */
     report = vfp_operation_report_new();
-    if (!vfp_migrate_recover(daemon->conn, FALSE, report, &error)) {
+    if (!vfp_operation_recover(daemon->conn, FALSE, report, &error)) {
         g_warning("%s", error->message);
         g_clear_error(&error);
     }

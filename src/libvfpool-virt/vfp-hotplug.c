@@ -423,3 +423,79 @@ vfp_hotplug_detach(virConnectPtr conn, const char *name, const char *alias, unsi
     step->keep_definition = !target.config;
     return vfp_operation_start(conn, journal, config, report, error);
 }
+
+/* ---- a VF held without its device ---------------------------------------------------------- */
+
+/* Plugs into the running domain DOM (NAME) the VF it holds without its device for the request
+ * ALIAS (hotplug='pending': it arrived by vfpool migrate, whose destination's prepare step
+ * claimed the VF), as a device of KIND's sort (<interface type='hostdev'> or <hostdev>,
+ * managed or not), and marks the reservation plugged. *PLUGGED gets the VF; *ALREADY says the
+ * device was there already (plugged by a reconcile, or by a process that died). */
+gboolean
+vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
+                      const VfpDeviceInfo *kind, char **plugged, gboolean *already, GError **error)
+{
+    g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
+    const VfpReservation *held = live ? vfp_domain_find_reservation(live, alias) : NULL;
+    g_auto(VfpDeviceInfo) device = {0};
+    g_autofree char *address = NULL;
+    g_autofree char *pf = NULL;
+    g_autofree char *device_xml = NULL;
+    g_autofree char *metadata = NULL;
+    VfpAssignment assignment;
+
+    *already = FALSE;
+    if (!live)
+        return FALSE;
+    if (!held) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s' holds no VF for '%s'; attach one with 'vfpool attach %s --pool "
+                    "POOL --alias %s'",
+                    name, alias, name, alias);
+        return FALSE;
+    }
+    /* Copies: writing the reservation frees the one they come from. */
+    address = g_strdup(held->address);
+    pf = g_strdup(held->pf);
+    vfp_domain_get_device(live, alias, &device);
+    if (device.found && g_strcmp0(device.address, address) == 0) {
+        *already = TRUE;
+        if (held->hotplug_pending) {
+            if (!vfp_domain_set_hotplug_pending(live, alias, FALSE, error))
+                return FALSE;
+            metadata = vfp_domain_metadata_to_string(live);
+            if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
+                return FALSE;
+        }
+        *plugged = g_steal_pointer(&address);
+        return TRUE;
+    }
+    assignment = (VfpAssignment){.request = vfp_domain_find_request(live, alias),
+                                 .address = address,
+                                 .pf = pf,
+                                 .index = held->index,
+                                 .network = kind->network,
+                                 .managed = kind->managed,
+                                 .vendor_id = held->vendor_id,
+                                 .device_id = held->device_id};
+    if (!held->hotplug_pending || !assignment.request) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': '%s' is not a request holding VF %s without its device; "
+                    "'virsh dumpxml %s' shows its vfpool metadata",
+                    name, alias, address, name);
+        return FALSE;
+    }
+    if (!vfp_domain_set_reservation(live, &assignment, error))
+        return FALSE;
+    device_xml = vfp_domain_device_to_string(live, alias, FALSE);
+    metadata = vfp_domain_metadata_to_string(live);
+    if (virDomainAttachDeviceFlags(dom, device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        vfp_libvirt_set_error(error, "domain '%s': cannot hot-plug VF %s as '%s'", name, address,
+                              alias);
+        return FALSE;
+    }
+    if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
+        return FALSE;
+    *plugged = g_steal_pointer(&address);
+    return TRUE;
+}

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "vfp-domain.h"
 #include "vfp-operation.h"
 
 /* What vfpool attach asks for: a request as the vfpool:vf element would say it. */
@@ -21,3 +22,7 @@ gboolean vfp_hotplug_attach(virConnectPtr conn, const char *domain, const VfpAtt
                             unsigned int flags, VfpOperationReport *report, GError **error);
 gboolean vfp_hotplug_detach(virConnectPtr conn, const char *domain, const char *alias,
                             unsigned int flags, VfpOperationReport *report, GError **error);
+/* A VF a running domain holds without its device (vfpool migrate's destination), plugged. */
+gboolean vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
+                               const VfpDeviceInfo *kind, char **plugged, gboolean *already,
+                               GError **error);

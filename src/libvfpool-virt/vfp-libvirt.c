@@ -599,7 +599,7 @@ vfp_libvirt_resolve(virConnectPtr conn, virDomainPtr dom, const VfpResolveShared
     resolution->choices = vfp_select_resolve(&context, domain, error);
     g_clear_pointer(&ledger, vfp_ledger_free);
     before = vfp_domain_to_string(domain);
-    if (!resolution->choices || !vfp_select_apply(domain, resolution->choices, error))
+    if (!resolution->choices || !vfp_select_apply(domain, resolution->choices, FALSE, error))
         return NULL;
     vfp_domain_set_status(domain, VFP_STATUS_NONE, NULL);
     after = vfp_domain_to_string(domain);

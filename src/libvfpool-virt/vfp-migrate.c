@@ -9,9 +9,11 @@
 #include "config.h"
 
 #include <libvirt/virterror.h>
+#include <signal.h>
 #include <string.h>
 
 #include "vfp-error.h"
+#include "vfp-hotplug.h"
 #include "vfp-libvirt.h"
 #include "vfp-log.h"
 #include "vfp-migrate.h"
@@ -28,6 +30,7 @@ typedef struct {
     VfpJournal *journal;  /* the operation's, which says what the destination had defined */
     VfpDomain *reserved;  /* the destination's definition, as its vfpoold resolved it */
     GError *plug_failure; /* the first VF that could not be plugged on the destination */
+    gint interrupted;     /* atomic: the signal that asked to stop, or 0 */
 } Migration;
 
 static void
@@ -63,9 +66,16 @@ undo_destination(virConnectPtr dconn, const char *name, VfpJournal *journal)
 
     if (!journal->dest_defined)
         return;
-    if (journal->dest_previous) {
-        dest = virDomainDefineXML(dconn, journal->dest_previous);
-    } else if ((dest = virDomainLookupByName(dconn, name)) && virDomainUndefineFlags(dest, 0) < 0) {
+    if (journal->dest_previous && !(dest = virDomainDefineXML(dconn, journal->dest_previous))) {
+        g_autoptr(GError) error = NULL;
+
+        vfp_libvirt_set_error(&error, "domain '%s': its definition on %s could not be put back",
+                              name, journal->migrate_to);
+        g_warning("%s", error->message);
+    } else if (!journal->dest_previous && (dest = virDomainLookupByName(dconn, name)) &&
+               /* NVRAM and TPM state stay: a domain running there uses them. */
+               virDomainUndefineFlags(dest, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM |
+                                                VIR_DOMAIN_UNDEFINE_KEEP_TPM) < 0) {
         g_autoptr(GError) error = NULL;
 
         vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", name,
@@ -162,6 +172,12 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
                         m->dest_uri, g_str_has_prefix(why, named) ? why + strlen(named) : why);
             break;
         }
+        if (g_atomic_int_get(&m->interrupted)) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                        "domain '%s': interrupted while %s reserved VFs; nothing was changed",
+                        m->name, m->dest_uri);
+            break;
+        }
         if (g_get_monotonic_time() > deadline) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                         "domain '%s': no VFs were reserved for it on %s within %u s; is vfpoold "
@@ -177,78 +193,31 @@ reserve_on_destination(Migration *m, const VfpDomain *live, GError **error)
 
 /* ---- plugging on the destination ----------------------------------------------------------- */
 
-/* Plugs into the running domain DOM (NAME) the VF it holds without its device for the request
- * ALIAS, as a device of KIND's sort (<interface type='hostdev'> or <hostdev>, managed or not),
- * and marks the reservation plugged. *PLUGGED gets the VF; *ALREADY says that the device was
- * there already (plugged by a reconcile, or by the process that died). */
-gboolean
-vfp_migrate_plug_held(virDomainPtr dom, const char *name, const char *alias,
-                      const VfpDeviceInfo *kind, char **plugged, gboolean *already, GError **error)
+/* The sort of device the destination plugs for ALIAS: as the definition its vfpoold resolved
+ * there writes it (from the destination's own pools), else as it was here. */
+static void
+kind_on_destination(const VfpDomain *definition, const VfpStep *step, VfpDeviceInfo *kind)
 {
-    g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
-    const VfpReservation *held = live ? vfp_domain_find_reservation(live, alias) : NULL;
-    g_auto(VfpDeviceInfo) device = {0};
-    g_autofree char *address = NULL;
-    g_autofree char *pf = NULL;
-    g_autofree char *device_xml = NULL;
-    g_autofree char *metadata = NULL;
-    VfpAssignment assignment;
-
-    *already = FALSE;
-    if (!live)
-        return FALSE;
-    if (held)
-        vfp_domain_get_device(live, alias, &device);
-    if (held && !held->hotplug_pending && device.found &&
-        g_strcmp0(device.address, held->address) == 0) {
-        *plugged = g_strdup(held->address);
-        *already = TRUE;
-        return TRUE;
+    if (definition)
+        vfp_domain_get_device(definition, step->alias, kind);
+    if (!kind->found) {
+        vfp_device_info_clear(kind);
+        vfp_device_info_from_xml(step->device_xml, kind);
     }
-    if (!held || !held->hotplug_pending) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s' holds no VF for '%s'; attach one with 'vfpool attach'", name,
-                    alias);
-        return FALSE;
-    }
-    /* Copies: writing the reservation frees the one they come from. */
-    address = g_strdup(held->address);
-    pf = g_strdup(held->pf);
-    assignment = (VfpAssignment){.request = vfp_domain_find_request(live, alias),
-                                 .address = address,
-                                 .pf = pf,
-                                 .index = held->index,
-                                 .network = kind->network,
-                                 .managed = kind->managed,
-                                 .vendor_id = held->vendor_id,
-                                 .device_id = held->device_id};
-    if (!assignment.request || !vfp_domain_set_reservation(live, &assignment, error))
-        return FALSE;
-    device_xml = vfp_domain_device_to_string(live, alias, FALSE);
-    metadata = vfp_domain_metadata_to_string(live);
-    if (virDomainAttachDeviceFlags(dom, device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        vfp_libvirt_set_error(error, "domain '%s': cannot hot-plug VF %s as '%s'", name, address,
-                              alias);
-        return FALSE;
-    }
-    if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
-        return FALSE;
-    *plugged = g_steal_pointer(&address);
-    return TRUE;
 }
 
 /* Plugs into DEST, on the destination, the VF it holds for the request whose device STEP took
- * out on the source: the same sort of device, on the destination's VF. */
+ * out here. */
 static gboolean
-plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOperationReport *report,
-          GError **error)
+plug_held(virDomainPtr dest, const VfpDomain *definition, const char *dest_uri, const VfpStep *step,
+          VfpOperationReport *report, GError **error)
 {
     g_auto(VfpDeviceInfo) kind = {0};
     g_autofree char *address = NULL;
     gboolean already;
 
-    vfp_device_info_from_xml(step->device_xml, &kind);
-    if (!vfp_migrate_plug_held(dest, step->domain, step->alias, &kind, &address, &already, error))
+    kind_on_destination(definition, step, &kind);
+    if (!vfp_hotplug_plug_held(dest, step->domain, step->alias, &kind, &address, &already, error))
         return FALSE;
     if (already) {
         note(report, "domain '%s': VF %s was plugged as '%s' already", step->domain, address,
@@ -266,8 +235,8 @@ plug_held(virDomainPtr dest, const char *dest_uri, const VfpStep *step, VfpOpera
 /* Plugs every VF the journal's unplugs took out into the domain now running on the
  * destination; what cannot be plugged is reported, the first failure kept in FAILURE. */
 static void
-plug_all_held(virDomainPtr dest, const VfpJournal *journal, VfpOperationReport *report,
-              GError **failure)
+plug_all_held(virDomainPtr dest, const VfpDomain *definition, const VfpJournal *journal,
+              VfpOperationReport *report, GError **failure)
 {
     for (guint i = 0; i < journal->steps->len; i++) {
         const VfpStep *step = g_ptr_array_index(journal->steps, i);
@@ -275,7 +244,7 @@ plug_all_held(virDomainPtr dest, const VfpJournal *journal, VfpOperationReport *
 
         if (step->kind != VFP_STEP_UNPLUG || step->state != VFP_STEP_DONE)
             continue;
-        if (plug_held(dest, journal->migrate_to, step, report, &error))
+        if (plug_held(dest, definition, journal->migrate_to, step, report, &error))
             continue;
         g_warning("%s", error->message);
         if (failure && !*failure)
@@ -314,6 +283,38 @@ arriving_xml(Migration *m, GError **error)
     return vfp_domain_to_string(domain);
 }
 
+/* The definition the destination keeps with --persistent: this host's persistent definition
+ * (as virsh migrate --persistent gives it), its requests reserving the destination's VFs where
+ * the running domain makes them too (the destination's vfpoold resolves the others); for a
+ * transient domain, the one made there for the reservations. */
+static char *
+persistent_xml(Migration *m, GError **error)
+{
+    g_autofree char *xml = NULL;
+    g_autoptr(VfpDomain) definition = NULL;
+
+    if (virDomainIsPersistent(m->dom) != 1)
+        return vfp_domain_to_string(m->reserved);
+    xml = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE |
+                                          VIR_DOMAIN_XML_MIGRATABLE);
+    if (!xml) {
+        vfp_libvirt_set_error(error, "cannot read the definition of domain '%s'", m->name);
+        return NULL;
+    }
+    if (!(definition = vfp_domain_parse(xml, strlen(xml), error)))
+        return NULL;
+    vfp_domain_clear_reservations(definition);
+    vfp_domain_set_status(definition, VFP_STATUS_NONE, NULL);
+    for (guint i = 0; i < m->reserved->reservations->len; i++) {
+        const VfpReservation *reserved = g_ptr_array_index(m->reserved->reservations, i);
+
+        if (vfp_domain_find_request(definition, reserved->alias) &&
+            !vfp_domain_copy_reservation(definition, m->reserved, reserved->alias, error))
+            return NULL;
+    }
+    return vfp_domain_to_string(definition);
+}
+
 /* Between the unplugs and the end of the operation: the migration itself, then the plugs on
  * the destination. Fails (and the engine plugs the VFs back here) only while the domain has
  * not moved. */
@@ -327,14 +328,17 @@ migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GE
     int count = 0, max = 0;
     unsigned int flags = 0;
     g_autoptr(VirDomain) dest = NULL;
+    g_autoptr(GError) local = NULL;
 
-    if (!xml) {
-        undo_destination(m->dconn, m->name, m->journal);
-        return FALSE;
+    if (!xml || (m->options->persistent && !(persist_xml = persistent_xml(m, error))))
+        goto failed;
+    if (g_atomic_int_get(&m->interrupted)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
+                    "domain '%s': interrupted before the migration began", m->name);
+        goto failed;
     }
     virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_DEST_XML, xml);
-    if (m->options->persistent) {
-        persist_xml = vfp_domain_to_string(m->reserved);
+    if (persist_xml) {
         virTypedParamsAddString(&params, &count, &max, VIR_MIGRATE_PARAM_PERSIST_XML, persist_xml);
         flags |= VIR_MIGRATE_PERSIST_DEST;
     }
@@ -346,18 +350,25 @@ migrate_stage(gpointer data, VfpJournal *journal, VfpOperationReport *report, GE
     dest = virDomainMigrate3(m->dom, m->dconn, params, count, flags);
     virTypedParamsFree(params, count);
     if (!dest) {
-        vfp_libvirt_set_error(error, "domain '%s': migration to %s failed", m->name, m->dest_uri);
-        undo_destination(m->dconn, m->name, m->journal);
-        return FALSE;
+        vfp_libvirt_set_error(error, "domain '%s': migration to %s %s", m->name, m->dest_uri,
+                              g_atomic_int_get(&m->interrupted) ? "interrupted" : "failed");
+        goto failed;
     }
     journal->migrated = TRUE;
-    vfp_journal_save(journal, NULL);
+    if (!vfp_journal_save(journal, &local))
+        g_warning("%s", local->message);
     note(report, "domain '%s': migrated to %s", m->name, m->dest_uri);
     /* Without --persistent the destination keeps what it had: no definition, or its own. */
-    if (!m->options->persistent)
-        undo_destination(m->dconn, m->name, m->journal);
-    plug_all_held(dest, journal, report, &m->plug_failure);
+    if (!journal->dest_keep) {
+        undo_destination(m->dconn, m->name, journal);
+        vfp_journal_save(journal, NULL);
+    }
+    plug_all_held(dest, m->reserved, journal, report, &m->plug_failure);
     return TRUE;
+
+failed:
+    undo_destination(m->dconn, m->name, journal);
+    return FALSE;
 }
 
 /* The journal of the migration: one unplug per pooled device, which keeps its request (held
@@ -391,6 +402,84 @@ plan_unplugs(Migration *m, const VfpDomain *live, VfpJournal *journal, GError **
     return TRUE;
 }
 
+/* libvirt migrates no domain with a PCI device passed through: the pooled ones leave for the
+ * migration, and any other makes it fail, so it is refused before anything changes. */
+static gboolean
+check_passthrough(const VfpDomain *live, GError **error)
+{
+    g_autoptr(GPtrArray) sources = vfp_domain_pci_sources(live);
+
+    for (guint i = 0; i < sources->len; i++) {
+        const char *address = g_ptr_array_index(sources, i);
+        gboolean pooled = FALSE;
+
+        for (guint j = 0; j < live->reservations->len; j++)
+            pooled |= g_str_equal(
+                ((const VfpReservation *)g_ptr_array_index(live->reservations, j))->address,
+                address);
+        if (!pooled) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
+                        "domain '%s' has PCI device %s passed through, which is not from a "
+                        "vfpool pool and which libvirt cannot migrate; detach it first",
+                        live->name, address);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Ctrl-C (SIGINT), SIGTERM and SIGHUP during vfpool migrate stop it as they stop virsh
+ * migrate: libvirt's migration job is aborted, and the VFs go back into the guest. */
+typedef struct {
+    Migration *migration;
+    sigset_t signals;
+    sigset_t before;
+    gint done; /* atomic */
+    GThread *thread;
+} SignalWatch;
+
+static gpointer
+watch_signals(gpointer data)
+{
+    SignalWatch *watch = data;
+    const struct timespec tick = {0, 200 * 1000 * 1000};
+
+    while (!g_atomic_int_get(&watch->done)) {
+        int signal = sigtimedwait(&watch->signals, NULL, &tick);
+
+        if (signal <= 0)
+            continue;
+        g_warning("domain '%s': signal %d: stopping the migration, its VFs go back",
+                  watch->migration->name, signal);
+        g_atomic_int_set(&watch->migration->interrupted, signal);
+        virDomainAbortJob(watch->migration->dom); /* no job yet: libvirt says so, harmlessly */
+    }
+    return NULL;
+}
+
+static void
+signal_watch_start(SignalWatch *watch, Migration *migration)
+{
+    watch->migration = migration;
+    sigemptyset(&watch->signals);
+    sigaddset(&watch->signals, SIGINT);
+    sigaddset(&watch->signals, SIGTERM);
+    sigaddset(&watch->signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &watch->signals, &watch->before);
+    watch->thread = g_thread_new("vfpool-signals", watch_signals, watch);
+}
+
+static void
+signal_watch_stop(SignalWatch *watch)
+{
+    if (!watch->thread)
+        return;
+    g_atomic_int_set(&watch->done, 1);
+    g_thread_join(g_steal_pointer(&watch->thread));
+    pthread_sigmask(SIG_SETMASK, &watch->before, NULL);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SignalWatch, signal_watch_stop)
+
 /* vfpool migrate DOMAIN DEST-URI [--live] [--persistent] [--undefinesource] [--migrateuri] */
 gboolean
 vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
@@ -399,6 +488,7 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
     g_autoptr(VfpConfig) config = NULL;
     g_autoptr(VfpLock) lock = NULL;
     g_auto(Migration) m = {conn, NULL, name, dest_uri, options};
+    g_auto(SignalWatch) watch = {0};
     g_autoptr(VfpDomain) live = NULL;
     g_autoptr(VfpJournal) journal = NULL;
     g_autofree char *operation = NULL;
@@ -406,7 +496,7 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
     if (!(lock = vfp_operation_lock(&config, error)) ||
         !(m.dom = vfp_libvirt_lookup_running(conn, name, error)) ||
         !vfp_operation_check_running(conn, name, VFP_STEP_UNPLUG, error) ||
-        !(live = vfp_libvirt_load(m.dom, VFP_XML_LIVE, error)))
+        !(live = vfp_libvirt_load(m.dom, VFP_XML_LIVE, error)) || !check_passthrough(live, error))
         return FALSE;
     if (live->requests->len == 0) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
@@ -416,9 +506,11 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
     operation = g_strdup_printf("migrate %s %s", name, dest_uri);
     journal = vfp_journal_new(operation);
     journal->migrate_to = g_strdup(dest_uri);
+    journal->dest_keep = options->persistent;
     m.journal = journal;
     if (!plan_unplugs(&m, live, journal, error) || !(m.dconn = vfp_libvirt_open(dest_uri, error)))
         return FALSE;
+    signal_watch_start(&watch, &m);
     if (!reserve_on_destination(&m, live, error)) {
         vfp_journal_remove(NULL);
         return FALSE;
@@ -441,55 +533,83 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
     return TRUE;
 }
 
-/* vfpool reconcile, on the source of a migration whose process died: before the switch-over
- * the engine plugs the VFs back here; after it, they are plugged on the destination. */
+/* The domain of an interrupted migration, now on the destination: its VFs plugged there, and
+ * the definition made there for the reservations gone unless it was to stay. */
+static gboolean
+finish_on_destination(virConnectPtr dconn, const char *name, VfpJournal *journal,
+                      VfpOperationReport *report, GError **error)
+{
+    g_autoptr(VirDomain) dest = virDomainLookupByName(dconn, name);
+    g_autoptr(VfpDomain) definition = NULL;
+
+    if (!dest || virDomainIsActive(dest) != 1) {
+        note(report, "domain '%s' runs neither here nor on %s: no VF to plug", name,
+             journal->migrate_to);
+        undo_destination(dconn, name, journal);
+        return TRUE;
+    }
+    if (virDomainIsPersistent(dest) == 1)
+        definition = vfp_libvirt_load(dest, VFP_XML_PERSISTENT, NULL);
+    plug_all_held(dest, definition, journal, report, error);
+    if (!journal->dest_keep)
+        undo_destination(dconn, name, journal);
+    return !(error && *error);
+}
+
+/* vfpool reconcile's first step, on the source of a migration whose process died (any other
+ * interrupted operation goes to the engine): before the switch-over everything goes back, the
+ * VFs into the guest here and the destination's definition as it was; after it, the VFs are
+ * plugged on the destination. */
 gboolean
 vfp_migrate_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
                     GError **error)
 {
-    g_autoptr(VfpConfig) config = NULL;
-    g_autoptr(VfpLock) lock = vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error);
+    g_autoptr(VfpConfig) config = vfp_config_load(error);
+    g_autoptr(VfpLock) lock =
+        config ? vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error) : NULL;
     g_autoptr(VfpJournal) journal = NULL;
     g_autoptr(VirConnect) dconn = NULL;
-    g_autoptr(VirDomain) dest = NULL;
+    g_autoptr(VirDomain) here = NULL;
     g_autoptr(GError) failure = NULL;
-    const VfpStep *first;
+    const char *name;
     gboolean found;
 
     if (!lock || (!(journal = vfp_journal_load(&found, error)) && found))
         return FALSE;
-    if (!found || !journal->migrate_to || journal->steps->len == 0) {
-        g_clear_pointer(&lock, vfp_lock_free); /* the engine takes it */
-        return vfp_operation_recover(conn, dry_run, report, error);
-    }
-    first = g_ptr_array_index(journal->steps, 0);
-    if (!vfp_operation_migrated(conn, journal)) {
-        /* The engine plugs the VFs back here; then the destination gets back what it had. */
-        g_clear_pointer(&lock, vfp_lock_free);
-        if (!vfp_operation_recover(conn, dry_run, report, error))
-            return FALSE;
-        if (dry_run || !journal->dest_defined)
-            return TRUE;
-        if (!(dconn = vfp_libvirt_open(journal->migrate_to, error)))
-            return FALSE;
-        undo_destination(dconn, first->domain, journal);
-        note(report, "domain '%s': its definition on %s is as it was before", first->domain,
-             journal->migrate_to);
+    if (!found)
         return TRUE;
-    }
+    if (!journal->migrate_to || journal->steps->len == 0)
+        return vfp_operation_finish(conn, config, journal, dry_run, report, error);
+    name = ((const VfpStep *)g_ptr_array_index(journal->steps, 0))->domain;
+    here = virDomainLookupByName(conn, name);
     if (dry_run) {
-        note(report, "would plug the VFs of domain '%s' on %s (interrupted '%s')", first->domain,
-             journal->migrate_to, journal->operation);
+        note(report, "would finish the interrupted '%s' (pid %" G_GINT64_FORMAT ")",
+             journal->operation, journal->pid);
         return TRUE;
     }
-    if (!(dconn = vfp_libvirt_open(journal->migrate_to, error)) ||
-        !(dest = vfp_libvirt_lookup_running(dconn, first->domain, error))) {
-        g_prefix_error(error, "the interrupted '%s': ", journal->operation);
-        return FALSE;
+    if (!journal->migrated && here && virDomainIsActive(here) == 1) {
+        if (journal->dest_defined) {
+            if (!(dconn = vfp_libvirt_open(journal->migrate_to, &failure)))
+                g_warning("domain '%s': its definition on %s is left as it is: %s", name,
+                          journal->migrate_to, failure->message);
+            else {
+                undo_destination(dconn, name, journal);
+                note(report, "domain '%s': its definition on %s is as it was before", name,
+                     journal->migrate_to);
+            }
+        }
+        return vfp_operation_finish(conn, config, journal, FALSE, report, error);
     }
     note(report, "finishing the interrupted '%s' (pid %" G_GINT64_FORMAT ")", journal->operation,
          journal->pid);
-    plug_all_held(dest, journal, report, &failure);
+    if (!(dconn = vfp_libvirt_open(journal->migrate_to, error))) {
+        g_prefix_error(error,
+                       "cannot finish the interrupted '%s' (run 'vfpool reconcile' again "
+                       "once %s answers): ",
+                       journal->operation, journal->migrate_to);
+        return FALSE;
+    }
+    finish_on_destination(dconn, name, journal, report, &failure);
     if (!vfp_journal_remove(error))
         return FALSE;
     if (failure) {

@@ -19,8 +19,5 @@ typedef struct {
 
 gboolean vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
                      const VfpMigrateOptions *options, VfpOperationReport *report, GError **error);
-gboolean vfp_migrate_plug_held(virDomainPtr dom, const char *name, const char *alias,
-                               const VfpDeviceInfo *kind, char **plugged, gboolean *already,
-                               GError **error);
 gboolean vfp_migrate_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
                              GError **error);

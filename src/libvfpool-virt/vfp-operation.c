@@ -62,6 +62,7 @@ typedef struct {
     gboolean recovering;       /* finishing the journal of a process that died */
     VfpOperationStage between; /* run once the unplugs are done, or NULL */
     gpointer between_data;
+    gboolean rolled_back; /* an interrupted migration was undone, as it should be */
 } Operation;
 
 static void G_GNUC_PRINTF(2, 3) note_change(Operation *op, const char *format, ...)
@@ -223,6 +224,12 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
         return FALSE;
     }
     if (present) {
+        /* Journaled first: whoever finishes the operation knows the guest may be letting go. */
+        if (!step->requested) {
+            step->requested = TRUE;
+            if (!save(op, error))
+                return FALSE;
+        }
         /* Recovering, the dead process may have asked already: then the guest is on it. */
         if (virDomainDetachDeviceFlags(dom, step->device_xml, VIR_DOMAIN_AFFECT_LIVE) < 0 &&
             !op->recovering) {
@@ -233,7 +240,10 @@ run_unplug(Operation *op, VfpStep *step, GError **error)
         if (!wait_unplugged(op, dom, step->domain, step->alias, error))
             return FALSE;
     }
-    give_back(step->domain, step->uuid, step->address);
+    /* A request that stays keeps its VF claimed, so that nothing takes it meanwhile: a
+     * migration that fails plugs it back; the release step frees it once the domain left. */
+    if (!step->keep_request)
+        give_back(step->domain, step->uuid, step->address);
     if (!(live = vfp_libvirt_load(dom, VFP_XML_LIVE, error)) ||
         !(step->keep_request ? vfp_domain_set_hotplug_pending(live, step->alias, TRUE, error)
                              : vfp_domain_remove_request(live, step->alias, error)))
@@ -527,15 +537,34 @@ steps_of(Operation *op, VfpStepKind kind, gboolean (*run)(Operation *, VfpStep *
     return TRUE;
 }
 
-/* A migration whose process died before the switch-over goes back to where it was, once the
- * unplugs it had begun are done. */
+/* Finishing a migration whose process died before the switch-over: it goes back to where it
+ * was. The unplugs it had not asked for yet are not made; those it had asked for are finished,
+ * then undone with the rest. */
+static gboolean
+rolls_back(const Operation *op)
+{
+    return op->recovering && op->journal->migrate_to && !op->journal->migrated;
+}
+
+static void
+skip_unrequested_unplugs(Operation *op)
+{
+    for (guint i = 0; rolls_back(op) && i < op->journal->steps->len; i++) {
+        VfpStep *step = g_ptr_array_index(op->journal->steps, i);
+
+        if (step->kind == VFP_STEP_UNPLUG && step->state == VFP_STEP_TODO && !step->requested)
+            step->state = VFP_STEP_UNDONE;
+    }
+}
+
 static gboolean
 migration_interrupted(Operation *op, GError **error)
 {
-    if (!op->recovering || !op->journal->migrate_to || op->journal->migrated)
+    if (!rolls_back(op))
         return FALSE;
     g_set_error(error, VFP_ERROR, VFP_ERROR_FAILED,
                 "interrupted before the domain moved; its VFs go back");
+    op->rolled_back = TRUE;
     return TRUE;
 }
 
@@ -556,6 +585,7 @@ operation_run(Operation *op, GError **error)
         if (step->in_place && step->state == VFP_STEP_TODO)
             pause_domain(op, step->domain, &failure);
     }
+    skip_unrequested_unplugs(op);
     if (!failure && save(op, &failure) && steps_of(op, VFP_STEP_UNPLUG, run_unplug, &failure) &&
         !migration_interrupted(op, &failure) &&
         (!op->between || op->between(op->between_data, op->journal, op->report, &failure))) {
@@ -584,6 +614,10 @@ operation_run(Operation *op, GError **error)
         sync_definition(op, name);
     if (op->journal->paused->len == 0)
         vfp_journal_remove(NULL);
+    if (op->rolled_back) {
+        note_change(op, "interrupted before the domain moved: its VFs are back in it");
+        g_clear_error(&failure);
+    }
     if (failure) {
         g_propagate_prefixed_error(error, g_steal_pointer(&failure),
                                    "%s failed: ", op->journal->operation);
@@ -638,10 +672,13 @@ operation_start(virConnectPtr conn, VfpJournal *journal, VfpConfig *config,
 {
     g_autoptr(GHashTable) paused_at =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    Operation op = {conn, journal, report, config, paused_at, FALSE, between, data};
+    Operation op = {conn, journal, report, config, paused_at, FALSE, between, data, FALSE};
 
-    if (!check_guests_run(conn, journal, error))
+    /* A journal saved ahead (vfpool migrate's) goes too: nothing was done. */
+    if (!check_guests_run(conn, journal, error)) {
+        vfp_journal_remove(NULL);
         return FALSE;
+    }
     if (before && (!save(&op, error) || !before(data, error))) {
         vfp_journal_remove(NULL);
         return FALSE;
@@ -695,44 +732,17 @@ vfp_operation_lock(VfpConfig **config, GError **error)
     return lock;
 }
 
-/* Whether the domain of JOURNAL's migration left this host: it says so, or the domain no
- * longer runs here. */
+/* Finishes JOURNAL, the operation a dead process left: what it had unplugged is plugged in
+ * where it was going (or back where it was), paused guests are resumed. The caller holds the
+ * operation lock. */
 gboolean
-vfp_operation_migrated(virConnectPtr conn, const VfpJournal *journal)
+vfp_operation_finish(virConnectPtr conn, VfpConfig *config, VfpJournal *journal, gboolean dry_run,
+                     VfpOperationReport *report, GError **error)
 {
-    const VfpStep *step = journal->steps->len > 0 ? g_ptr_array_index(journal->steps, 0) : NULL;
-    g_autoptr(VirDomain) dom = step ? virDomainLookupByName(conn, step->domain) : NULL;
-
-    return journal->migrated || !dom || virDomainIsActive(dom) != 1;
-}
-
-/* Finishes the operation a dead process left in the journal: what it had unplugged is
- * plugged in where it was going (or back where it was), paused guests are resumed. */
-gboolean
-vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
-                      GError **error)
-{
-    g_autoptr(VfpConfig) config = vfp_config_load(error);
-    g_autoptr(VfpLock) lock =
-        config ? vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error) : NULL;
     g_autoptr(GHashTable) paused_at =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(VfpJournal) journal = NULL;
-    gboolean found;
-    Operation op;
+    Operation op = {conn, journal, report, config, paused_at, TRUE, NULL, NULL, FALSE};
 
-    if (!lock || (!(journal = vfp_journal_load(&found, error)) && found))
-        return FALSE;
-    if (!found)
-        return TRUE;
-    if (journal->migrate_to && vfp_operation_migrated(conn, journal)) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
-                    "the interrupted operation '%s' moved the domain to %s; run 'vfpool "
-                    "reconcile' to plug its VFs there",
-                    journal->operation, journal->migrate_to);
-        return FALSE;
-    }
-    op = (Operation){conn, journal, report, config, paused_at, TRUE, NULL, NULL};
     if (dry_run) {
         g_ptr_array_add(report->changes,
                         g_strdup_printf("would finish the interrupted operation '%s' (pid "
@@ -743,4 +753,31 @@ vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *
     note_change(&op, "finishing the interrupted operation (pid %" G_GINT64_FORMAT ")",
                 journal->pid);
     return operation_run(&op, error);
+}
+
+/* Finishes the operation a dead process left in the journal, if any. An interrupted
+ * migration is left to vfpool reconcile (vfp_migrate_recover), which reaches its
+ * destination. */
+gboolean
+vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
+                      GError **error)
+{
+    g_autoptr(VfpConfig) config = vfp_config_load(error);
+    g_autoptr(VfpLock) lock =
+        config ? vfp_state_lock("operation.lock", VFP_LOCK_EXCLUSIVE, error) : NULL;
+    g_autoptr(VfpJournal) journal = NULL;
+    gboolean found;
+
+    if (!lock || (!(journal = vfp_journal_load(&found, error)) && found))
+        return FALSE;
+    if (!found)
+        return TRUE;
+    if (journal->migrate_to) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "the interrupted operation '%s' is not finished: run 'vfpool reconcile', "
+                    "which also reaches %s",
+                    journal->operation, journal->migrate_to);
+        return FALSE;
+    }
+    return vfp_operation_finish(conn, config, journal, dry_run, report, error);
 }

@@ -42,6 +42,7 @@ gboolean vfp_operation_start_around(virConnectPtr conn, VfpJournal *journal, Vfp
                                     VfpOperationReport *report, GError **error);
 gboolean vfp_operation_check_running(virConnectPtr conn, const char *name, VfpStepKind kind,
                                      GError **error);
-gboolean vfp_operation_migrated(virConnectPtr conn, const VfpJournal *journal);
+gboolean vfp_operation_finish(virConnectPtr conn, VfpConfig *config, VfpJournal *journal,
+                              gboolean dry_run, VfpOperationReport *report, GError **error);
 gboolean vfp_operation_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *report,
                                GError **error);

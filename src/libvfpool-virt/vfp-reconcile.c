@@ -6,7 +6,7 @@
 
 #include "vfp-libvirt.h"
 #include "vfp-log.h"
-#include "vfp-migrate.h"
+#include "vfp-hotplug.h"
 #include "vfp-netlink.h"
 #include "vfp-reconcile.h"
 #include "vfp-pci-driver.h"
@@ -230,51 +230,92 @@ reconcile_vfs(Reconcile *run, GError **error)
     return TRUE;
 }
 
+/* Whether HELD, a VF the running DOMAIN holds without its device, may be plugged: its pool's
+ * on this host, and claimed for it by the hook's prepare step, which checked it as for any
+ * start (the live metadata alone is the domain's author's to write). KIND gets the device's
+ * sort, as prepare planned it. */
+static gboolean
+held_vf_checked(const VfpDomain *domain, const VfpReservation *held, GPtrArray *pools,
+                VfpHost *host, VfpLedger *ledger, VfpDeviceInfo *kind)
+{
+    const VfpRequest *request = vfp_domain_find_request(domain, held->alias);
+    const VfpPool *pool = request ? vfp_pool_find(pools, request->pool) : NULL;
+    const VfpClaim *claim = vfp_ledger_lookup(ledger, held->address);
+    VfpPf *pf = vfp_host_get_pf(host, held->pf, NULL);
+    VfpVf *vf = pf ? vfp_pf_get_vf(pf, held->index, NULL) : NULL;
+
+    if (!pool || !vf || !vfp_pool_selects_pf(pool, pf) || !vfp_pool_has_index(pool, held->index) ||
+        g_strcmp0(vf->address, held->address) != 0 || !claim || claim->pending ||
+        g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0 ||
+        g_strcmp0(claim->alias, held->alias) != 0 || g_strcmp0(claim->step, "prepare") != 0) {
+        g_warning("domain '%s' holds VF %s for '%s' without its device, but no start claimed "
+                  "it for it here: not plugged; 'vfpool detach %s %s --live' drops the request",
+                  domain->name, held->address, held->alias, domain->name, held->alias);
+        return FALSE;
+    }
+    *kind = (VfpDeviceInfo){
+        .found = TRUE, .network = pf->netdev != NULL, .managed = vfp_pool_driver_is_managed(pool)};
+    return TRUE;
+}
+
+typedef struct {
+    const VfpDomain *domain;
+    const char *alias;
+    const char *address;
+    VfpDeviceInfo kind;
+} HeldVf;
+
 /* Pass 5: a running domain holding a VF without its device (hotplug='pending') arrived by a
  * vfpool migrate that did not get to plug it: the device is plugged, of the sort the VF's pool
- * gives. Only guests that run: one still arriving, or paused, is left alone. */
+ * gives. Guests still arriving, or paused, are left alone. The ledger is read before libvirt
+ * is called. */
 static gboolean
 reconcile_pending_plugs(Reconcile *run, GError **error)
 {
     g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
+    g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_READ, error) : NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
+    g_autoptr(GArray) plugs = g_array_new(FALSE, TRUE, sizeof(HeldVf));
 
-    for (guint i = 0; pools && i < run->running->len; i++) {
+    if (!ledger)
+        return FALSE;
+    for (guint i = 0; i < run->running->len; i++) {
         const VfpDomain *domain = g_ptr_array_index(run->running, i);
-        g_autoptr(VirDomain) dom = NULL;
-        int state = VIR_DOMAIN_NOSTATE, reason;
 
         for (guint j = 0; j < domain->reservations->len; j++) {
             const VfpReservation *held = g_ptr_array_index(domain->reservations, j);
-            const VfpRequest *request = vfp_domain_find_request(domain, held->alias);
-            const VfpPool *pool = request ? vfp_pool_find(pools, request->pool) : NULL;
-            VfpPf *pf = vfp_host_get_pf(host, held->pf, NULL);
-            VfpDeviceInfo kind = {.found = TRUE};
-            g_autofree char *plugged = NULL;
-            g_autoptr(GError) local = NULL;
-            gboolean already;
+            HeldVf plug = {domain, held->alias, held->address};
 
-            if (!held->hotplug_pending || !pool || !pf)
-                continue;
-            if (!dom && (!(dom = virDomainLookupByName(run->conn, domain->name)) ||
-                         virDomainGetState(dom, &state, &reason, 0) < 0))
-                break;
-            if (state != VIR_DOMAIN_RUNNING)
-                break;
-            report(run,
-                   "domain '%s' held VF %s for '%s' without its device (an interrupted "
-                   "vfpool migrate): plugged",
-                   domain->name, held->address, held->alias);
-            if (run->dry_run)
-                continue;
-            kind.network = pf->netdev != NULL;
-            kind.managed = vfp_pool_driver_is_managed(pool);
-            if (!vfp_migrate_plug_held(dom, domain->name, held->alias, &kind, &plugged, &already,
-                                       &local))
-                g_warning("%s", local->message);
+            if (held->hotplug_pending &&
+                held_vf_checked(domain, held, pools, host, ledger, &plug.kind))
+                g_array_append_val(plugs, plug);
         }
     }
-    return pools != NULL;
+    g_clear_pointer(&ledger, vfp_ledger_free);
+    for (guint i = 0; i < plugs->len; i++) {
+        const HeldVf *plug = &g_array_index(plugs, HeldVf, i);
+        g_autoptr(VirDomain) dom = virDomainLookupByName(run->conn, plug->domain->name);
+        g_autofree char *plugged = NULL;
+        g_autoptr(GError) local = NULL;
+        int state = VIR_DOMAIN_NOSTATE, reason;
+        gboolean already;
+
+        if (!dom || virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING)
+            continue;
+        if (run->dry_run) {
+            report(run, "domain '%s' holds VF %s for '%s' without its device: plugged",
+                   plug->domain->name, plug->address, plug->alias);
+            continue;
+        }
+        if (!vfp_hotplug_plug_held(dom, plug->domain->name, plug->alias, &plug->kind, &plugged,
+                                   &already, &local)) {
+            g_warning("%s", local->message);
+            continue;
+        }
+        report(run, "domain '%s' holds VF %s for '%s' without its device: plugged",
+               plug->domain->name, plugged, plug->alias);
+    }
+    return TRUE;
 }
 
 gboolean

@@ -203,9 +203,10 @@ hook_prepare(const VfpDomain *domain, GError **error)
 
 /* migrate begin (destination) and restore begin: choose local VFs without claiming them (the
  * prepare that follows claims them) and print the rewritten XML. For restore, print nothing
- * when every reservation still holds. */
+ * when every reservation still holds. A migration keeps the VFs that vfpool migrate took out
+ * of the guest held without their devices (hotplug='pending'): it plugs them afterwards. */
 static gboolean
-hook_rewrite(VfpDomain *domain, gboolean only_if_changed, GString *output, GError **error)
+hook_rewrite(VfpDomain *domain, VfpHookStep step, GString *output, GError **error)
 {
     g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
     g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_READ, error) : NULL;
@@ -227,9 +228,9 @@ hook_rewrite(VfpDomain *domain, gboolean only_if_changed, GString *output, GErro
         all_kept &=
             choice->kept && reservation && g_strcmp0(reservation->address, choice->address) == 0;
     }
-    if (only_if_changed && all_kept)
+    if (step == VFP_HOOK_RESTORE && all_kept)
         return TRUE;
-    if (!vfp_select_apply(domain, choices, error))
+    if (!vfp_select_apply(domain, choices, step == VFP_HOOK_MIGRATE, error))
         return FALSE;
     xml = vfp_domain_to_string(domain);
     g_string_append(output, xml);
@@ -303,10 +304,10 @@ vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, 
             ok = hook_prepare(domain, &error);
             break;
         case VFP_HOOK_MIGRATE:
-            ok = hook_rewrite(domain, FALSE, output, &error);
+            ok = hook_rewrite(domain, step, output, &error);
             break;
         case VFP_HOOK_RESTORE:
-            ok = hook_rewrite(domain, TRUE, output, &error);
+            ok = hook_rewrite(domain, step, output, &error);
             break;
         case VFP_HOOK_RECONNECT:
             ok = hook_reconnect(domain, &error);

@@ -103,6 +103,8 @@ journal_to_json(const VfpJournal *journal)
     json_builder_add_boolean_value(builder, journal->migrated);
     json_builder_set_member_name(builder, "dest-defined");
     json_builder_add_boolean_value(builder, journal->dest_defined);
+    json_builder_set_member_name(builder, "dest-keep");
+    json_builder_add_boolean_value(builder, journal->dest_keep);
     vfp_json_add_string(builder, "dest-previous", journal->dest_previous);
     json_builder_set_member_name(builder, "steps");
     json_builder_begin_array(builder);
@@ -126,6 +128,8 @@ journal_to_json(const VfpJournal *journal)
         json_builder_add_boolean_value(builder, step->keep_definition);
         json_builder_set_member_name(builder, "keep-request");
         json_builder_add_boolean_value(builder, step->keep_request);
+        json_builder_set_member_name(builder, "requested");
+        json_builder_add_boolean_value(builder, step->requested);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -178,7 +182,7 @@ read_step(VfpJournal *journal, JsonNode *node)
 {
     const char *uuid, *address, *device, *metadata;
     const char *domain, *alias;
-    gboolean in_place, keep_running, keep_definition, keep_request;
+    gboolean in_place, keep_running, keep_definition, keep_request, requested;
     JsonObject *object;
     int kind, state;
     VfpStep *step;
@@ -199,7 +203,8 @@ read_step(VfpJournal *journal, JsonNode *node)
         !vfp_json_get_bool(object, "in-place", &in_place) ||
         !get_optional_bool(object, "keep-running", &keep_running) ||
         !get_optional_bool(object, "keep-definition", &keep_definition) ||
-        !get_optional_bool(object, "keep-request", &keep_request))
+        !get_optional_bool(object, "keep-request", &keep_request) ||
+        !get_optional_bool(object, "requested", &requested))
         return NULL;
     step = vfp_journal_add_step(journal, kind, domain, uuid, alias, address, device, metadata);
     step->state = state;
@@ -207,6 +212,7 @@ read_step(VfpJournal *journal, JsonNode *node)
     step->keep_running = keep_running;
     step->keep_definition = keep_definition;
     step->keep_request = keep_request;
+    step->requested = requested;
     return step;
 }
 
@@ -243,7 +249,8 @@ read_journal(JsonNode *node)
     journal->dest_previous = g_strdup(dest_previous);
     if (!vfp_json_get_bool(root, "resized", &journal->resized) ||
         !get_optional_bool(root, "migrated", &journal->migrated) ||
-        !get_optional_bool(root, "dest-defined", &journal->dest_defined))
+        !get_optional_bool(root, "dest-defined", &journal->dest_defined) ||
+        !get_optional_bool(root, "dest-keep", &journal->dest_keep))
         return NULL;
     for (guint i = 0; i < json_array_get_length(steps); i++) {
         if (!read_step(journal, json_array_get_element(steps, i)))

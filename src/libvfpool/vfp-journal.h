@@ -32,6 +32,7 @@ typedef struct {
                                * without --config), instead of following the live domain */
     gboolean keep_request;    /* UNPLUG: the request stays, its VF held without the device
                                * (vfpool migrate: the destination plugs its own VF) */
+    gboolean requested;       /* UNPLUG: libvirt was asked to take the device out */
     gint64 done_at;           /* monotonic time the step was done, in µs; not journaled */
 } VfpStep;
 
@@ -45,6 +46,7 @@ typedef struct {
     char *migrate_to;      /* vfpool migrate: the destination's libvirt URI, or NULL */
     gboolean migrated;     /* the domain runs on the destination now */
     gboolean dest_defined; /* the destination may have the definition made for reserving */
+    gboolean dest_keep;    /* which it keeps once the domain runs there (--persistent) */
     char *dest_previous;   /* what it had defined before (XML), to put back; NULL: nothing */
     GPtrArray *steps;      /* VfpStep * */
     GPtrArray *paused;     /* char *: domains the operation suspended and has not resumed */

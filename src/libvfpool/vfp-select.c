@@ -669,11 +669,12 @@ vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain, GEr
     return g_steal_pointer(&choices);
 }
 
-/* Writes CHOICES into DOMAIN's devices and reservations. A request whose VF the domain holds
- * without its device (a migration by vfpool migrate) gets its new VF the same way: no device,
- * which vfpool migrate plugs once the domain runs here. */
+/* Writes CHOICES into DOMAIN's devices and reservations. With KEEP_PENDING (a domain arriving
+ * by vfpool migrate), a request whose VF the domain holds without its device gets its new VF
+ * the same way, without a device, which vfpool migrate plugs once the domain runs here;
+ * otherwise every request gets its device. */
 gboolean
-vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
+vfp_select_apply(VfpDomain *domain, GPtrArray *choices, gboolean keep_pending, GError **error)
 {
     g_autofree VfpAssignment *assignments = g_new0(VfpAssignment, choices->len);
 
@@ -682,7 +683,7 @@ vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error)
         const VfpReservation *before = vfp_domain_find_reservation(domain, choice->request->alias);
 
         assignments[i] = vfp_choice_to_assignment(choice);
-        assignments[i].hotplug_pending = before && before->hotplug_pending;
+        assignments[i].hotplug_pending = keep_pending && before && before->hotplug_pending;
     }
     return vfp_domain_apply(domain, assignments, choices->len, error);
 }

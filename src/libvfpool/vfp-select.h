@@ -63,7 +63,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfpChoice, vfp_choice_free)
 const char *vfp_reject_reason_to_string(VfpRejectReason reason);
 GPtrArray *vfp_select_resolve(const VfpSelectContext *context, const VfpDomain *domain,
                               GError **error);
-gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, GError **error);
+gboolean vfp_select_apply(VfpDomain *domain, GPtrArray *choices, gboolean keep_pending,
+                          GError **error);
 VfpAssignment vfp_choice_to_assignment(const VfpChoice *choice);
 
 /* Every VF index of the pool (within its range, existing or up to <vfs create>) counted once

@@ -256,7 +256,7 @@ run_resolve(Cli *cli, GError **error)
     if (!domain)
         return EXIT_FAILURE;
     choices = vfp_select_resolve(cli->context, domain, error);
-    if (!choices || !vfp_select_apply(domain, choices, error))
+    if (!choices || !vfp_select_apply(domain, choices, FALSE, error))
         return EXIT_FAILURE;
     xml = vfp_domain_to_string(domain);
     fputs(xml, stdout);

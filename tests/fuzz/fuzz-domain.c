@@ -112,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           b->request->alias);
         }
     }
-    if (!vfp_select_apply(domain, choices, &error))
+    if (!vfp_select_apply(domain, choices, FALSE, &error))
         return 0;
     xml = vfp_domain_to_string(domain);
     again = vfp_domain_parse(xml, strlen(xml), &error);
