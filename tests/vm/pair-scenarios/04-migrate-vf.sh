@@ -253,13 +253,35 @@ nv_refused "no pool nvme on B"
 check "migration target B: pool nvme back (vfpool pools lists the four pools)" \
     eval 'on_b nvme_pool_back && on_b pools_listed'
 
+# ---- Ctrl-C (SIGINT) once B reserved the VF: vfpool migrate stops as virsh migrate does, the
+# migration never begins, the VF goes back into the guest and B's definition goes
+"$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
+    --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-int.out" 2>"$work/nv-int.err" &
+int_pid=$!
+b_reserved() { [ -n "$(on_b reserved pm-nv ua-vfpool-disk0)" ]; }
+wait_for 60 b_reserved
+kill -INT "$int_pid" 2>/dev/null
+wait "$int_pid"
+rc=$?
+indent "" <"$work/nv-int.out"
+indent "stderr: " <"$work/nv-int.err"
+vr=$(live_source pm-nv ua-vfpool-disk0)
+check "migration interrupted by Ctrl-C: vfpool migrate fails (exit $rc), saying so in its error" \
+    eval '[ "$rc" = 1 ] && grep -q "^vfpool: .*domain .pm-nv.: interrupted" "$work/nv-int.err"'
+check "migration interrupted by Ctrl-C: pm-nv on A, nvme VF $vr plugged and claimed, no journal" \
+    eval 'running pm-nv && [ -n "$vr" ] && qemu_holds_vf pm-nv "$vr" && claimed_by "$vr" pm-nv &&
+        plugged_in_metadata pm-nv ua-vfpool-disk0 "$vr" && [ ! -e "$journal" ]'
+check "migration interrupted by Ctrl-C: the guest sees its nvme VF" \
+    wait_for 60 guest_has_pci pm-nv "$nvme_vf_id"
+check "migration interrupted by Ctrl-C: B has no definition of pm-nv and claims nothing" \
+    eval '! on_b V dominfo pm-nv >/dev/null 2>&1 && on_b holds_none pm-nv'
+
 # ---- vfpool migrate killed once B reserved the VF: vfpool reconcile on A puts everything back
 ts=$(now)
 # (not under timeout: the kill must reach vfpool itself)
 "$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
     --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-killed.out" 2>&1 &
 killed_pid=$!
-b_reserved() { [ -n "$(on_b reserved pm-nv ua-vfpool-disk0)" ]; }
 wait_for 60 b_reserved
 kill -9 "$killed_pid" 2>/dev/null
 wait "$killed_pid" 2>/dev/null
