@@ -13,14 +13,14 @@ typedef enum {
     VERDICT_RESOLVE,  /* WHY says what is wrong */
     VERDICT_DROP,     /* DROPS lists requests whose device the user removed */
     VERDICT_RELEASED, /* released by the user: resolved only with VFs nobody waits for */
-    VERDICT_FOLLOW,   /* running; ALIASES lists requests its definition reserves other VFs for */
+    VERDICT_FOLLOW,   /* running; its definition reserves other VFs than it holds for some */
 } Verdict;
 
 typedef struct {
     char *name;
     Verdict verdict;
     char *why;
-    GPtrArray *aliases; /* char *: the requests to drop (DROP) or to follow (FOLLOW) */
+    GPtrArray *drops; /* char *: the requests to drop (DROP) */
     VfpStatusState status;
     gint64 since;
 } Decision;
@@ -30,7 +30,7 @@ decision_free(Decision *decision)
 {
     g_free(decision->name);
     g_free(decision->why);
-    g_clear_pointer(&decision->aliases, g_ptr_array_unref);
+    g_clear_pointer(&decision->drops, g_ptr_array_unref);
     g_free(decision);
 }
 
@@ -348,17 +348,19 @@ decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
         VfpdDomain *domain = g_ptr_array_index(domains, i);
         Decision *decision;
         char *why = NULL;
-        GPtrArray *aliases = NULL;
+        GPtrArray *drops = NULL;
         Verdict verdict;
 
         if (!domain->config || domain->config->requests->len == 0 || !in_scope(work, domain))
             continue;
         if (domain->active) {
-            aliases =
+            /* Only whether there are any: follow_live works out which on fresh reads. */
+            g_autoptr(GPtrArray) stale =
                 domain->live ? vfp_domain_stale_reservations(domain->config, domain->live) : NULL;
-            verdict = aliases ? VERDICT_FOLLOW : VERDICT_OK;
+
+            verdict = stale ? VERDICT_FOLLOW : VERDICT_OK;
         } else {
-            verdict = evaluate(index, domain, users, ledger, host, &why, &aliases);
+            verdict = evaluate(index, domain, users, ledger, host, &why, &drops);
         }
         if (verdict == VERDICT_OK ||
             (verdict == VERDICT_RELEASED &&
@@ -373,7 +375,7 @@ decide(VfpdIndex *index, const VfpdWork *work, VfpHost *host)
                             ? why
                             : g_strdup("it had released its VFs, and a VF nobody waits for "
                                        "freed up");
-        decision->aliases = aliases;
+        decision->drops = drops;
         decision->status = domain->config->status.state;
         decision->since = domain->config->status.since;
         g_ptr_array_add(decisions, decision);
@@ -409,7 +411,7 @@ vfpd_keeper_run(VfpdIndex *index, virConnectPtr conn, VfpdWork *work)
             continue;
         switch (decision->verdict) {
         case VERDICT_DROP:
-            work->freed |= drop_requests(index, conn, domain, decision->aliases);
+            work->freed |= drop_requests(index, conn, domain, decision->drops);
             break;
         case VERDICT_FOLLOW:
             work->freed |= follow_live(index, conn, domain);
