@@ -11,17 +11,6 @@
 #include "vfp-statedir.h"
 #include "vfp-vfstate.h"
 
-VfpHookStep
-vfp_hook_step_parse(const char *op, const char *subop)
-{
-    for (guint i = 0; i < G_N_ELEMENTS(vfp_hook_steps); i++) {
-        if (g_strcmp0(op, vfp_hook_steps[i].op) == 0 &&
-            g_strcmp0(subop, vfp_hook_steps[i].subop) == 0)
-            return vfp_hook_steps[i].step;
-    }
-    return VFP_HOOK_IGNORED;
-}
-
 /* release end: never fails; what cannot be restored is logged. The domain's claims are found
  * by its UUID alone, whatever its XML says by then (even without vfpool metadata), so the
  * XML is not checked against the schema: that would cost more than the release itself. */

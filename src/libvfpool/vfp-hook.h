@@ -13,8 +13,10 @@ typedef int (*VfpHookRun)(const char *name, VfpHookStep step, const char *xml, g
 int vfp_hook_run(const char *name, VfpHookStep step, const char *xml, gsize length, GString *output,
                  GError **failure);
 
-/* vfp-hook-release.c, which needs no libxml2 (vfpool-hook-release). */
+/* vfp-hook-steps.c: here, not in vfp-hook-steps.h, which the front includes and cannot link. */
 VfpHookStep vfp_hook_step_parse(const char *op, const char *subop);
+
+/* vfp-hook-release.c, which needs no libxml2 (vfpool-hook-release). */
 void vfp_hook_release(const char *name, const char *xml, gsize length);
 int vfp_hook_run_release(const char *name, VfpHookStep step, const char *xml, gsize length,
                          GString *output, GError **failure);
