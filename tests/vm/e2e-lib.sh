@@ -454,6 +454,27 @@ claims_are() { # "ADDRESS DOMAIN"...: exactly these claims
 lacks() { ! grep -q -- "$1" <<<"$2"; } # lacks PATTERN TEXT
 syslog_has() { grep -qF -- "$1" /var/log/messages 2>/dev/null; }
 
+# kill_at_ledger OUT WHAT PREDICATE OP ARGS...: an operation killed half-way. Runs "vfpool OP
+# ARGS" (its output in OUT) while the test holds the ledger lock, so that vfpool stops where
+# it next needs the ledger; checks WHAT: that PREDICATE (say, the guest let go of the VF) holds
+# within 60 s; kills vfpool there, as a crash would, lets go of the lock, and checks that the
+# operation's journal is left behind for vfpool reconcile to finish.
+kill_at_ledger() {
+    local out=$1 what=$2 predicate=$3 op=$4 lock_pid op_pid
+    shift 3
+    flock -x -o /run/vfpool/ledger.lock sleep 120 &
+    lock_pid=$!
+    sleep 0.5
+    "$vfpool" "$@" >"$out" 2>&1 &
+    op_pid=$!
+    check "$what" wait_for 60 "$predicate"
+    kill -KILL "$op_pid" 2>/dev/null
+    wait "$op_pid" 2>/dev/null
+    kill "$lock_pid" 2>/dev/null
+    wait "$lock_pid" 2>/dev/null
+    check "vfpool $op killed with its journal left behind" test -e "$journal"
+}
+
 # ---- state dumps and the end ---------------------------------------------------------------
 dump_state() { # NAME: what a failed scenario left, in $results/state-NAME.txt
     local out=/dev/null l a

@@ -170,18 +170,10 @@ check "after the failure: hp-b's guest sees its VF" wait_for 30 guest_sees_vf hp
 # A crash in the middle: the test holds the ledger lock, so vfpool stops right after the
 # guest released the VF (giving it back needs the ledger); it is killed there, and vfpool
 # reconcile must finish the move.
-flock -x -o /run/vfpool/ledger.lock sleep 120 &
-lock_pid=$!
-sleep 0.5
-"$vfpool" move ua-vfpool-net0 --from hp-b --to hp-a >"$work/move-kill.out" 2>&1 &
-mpid=$!
 unplugged() { [ -z "$(live_source hp-b ua-vfpool-net0)" ]; }
-check "hp-b's guest released the VF while vfpool waits for the ledger" wait_for 60 unplugged
-kill -KILL "$mpid" 2>/dev/null
-wait "$mpid" 2>/dev/null
-kill "$lock_pid" 2>/dev/null
-wait "$lock_pid" 2>/dev/null
-check "vfpool move killed with its journal left behind" test -e "$journal"
+kill_at_ledger "$work/move-kill.out" \
+    "hp-b's guest released the VF while vfpool waits for the ledger" unplugged \
+    move ua-vfpool-net0 --from hp-b --to hp-a
 "$vfpool" reconcile >"$work/reconcile-op.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$work/reconcile-op.out"

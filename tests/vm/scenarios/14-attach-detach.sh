@@ -155,18 +155,10 @@ check "no operation journal left" test ! -e "$journal"
 "$vfpool" attach ad-1 --pool net --live >"$work/attach3.out" 2>&1
 vd=$(live_source ad-1 ua-vfpool-0)
 check "attach --live once more (VF $vd)" eval "[ -n '$vd' ] && wait_for 30 sees ad-1 1"
-flock -x -o /run/vfpool/ledger.lock sleep 120 &
-lock_pid=$!
-sleep 0.5
-"$vfpool" detach ad-1 ua-vfpool-0 >"$work/detach-kill.out" 2>&1 &
-detach_pid=$!
 let_go() { [ -z "$(live_source ad-1 ua-vfpool-0)" ]; }
-check "the guest let go of VF $vd while vfpool detach waits for the ledger" wait_for 60 let_go
-kill -KILL "$detach_pid" 2>/dev/null
-wait "$detach_pid" 2>/dev/null
-kill "$lock_pid" 2>/dev/null
-wait "$lock_pid" 2>/dev/null
-check "vfpool detach killed with its journal left behind" test -e "$journal"
+kill_at_ledger "$work/detach-kill.out" \
+    "the guest let go of VF $vd while vfpool detach waits for the ledger" let_go \
+    detach ad-1 ua-vfpool-0
 "$vfpool" reconcile >"$work/reconcile-detach.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$work/reconcile-detach.out"
