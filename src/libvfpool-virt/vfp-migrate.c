@@ -58,32 +58,34 @@ static void G_GNUC_PRINTF(2, 3) note(VfpOperationReport *report, const char *for
 /* ---- the reservations on the destination --------------------------------------------------- */
 
 /* Puts the definition of NAME on the destination DCONN back as it was before the migration
- * was tried, as JOURNAL recorded it. */
-static void
+ * was tried, as JOURNAL recorded it; says what it could not do. Returns whether it did. */
+static gboolean
 undo_destination(virConnectPtr dconn, const char *name, VfpJournal *journal)
 {
     g_autoptr(VirDomain) dest = NULL;
+    g_autoptr(GError) error = NULL;
 
     if (!journal->dest_defined)
-        return;
-    if (journal->dest_previous && !(dest = virDomainDefineXML(dconn, journal->dest_previous))) {
-        g_autoptr(GError) error = NULL;
-
+        return TRUE;
+    journal->dest_defined = FALSE;
+    if (journal->dest_previous) {
+        if ((dest = virDomainDefineXML(dconn, journal->dest_previous)))
+            return TRUE;
         vfp_libvirt_set_error(&error, "domain '%s': its definition on %s could not be put back",
                               name, journal->migrate_to);
         g_warning("%s", error->message);
-    } else if (!journal->dest_previous && (dest = virDomainLookupByName(dconn, name)) &&
-               /* NVRAM and TPM state stay: a domain running there uses them. */
-               virDomainUndefineFlags(dest, VIR_DOMAIN_UNDEFINE_KEEP_NVRAM |
-                                                VIR_DOMAIN_UNDEFINE_KEEP_TPM) < 0) {
-        g_autoptr(GError) error = NULL;
-
-        vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", name,
-                              journal->migrate_to);
-        g_warning("%s; remove it with 'virsh -c %s undefine %s'", error->message,
-                  journal->migrate_to, name);
+        return FALSE;
     }
-    journal->dest_defined = FALSE;
+    /* NVRAM and TPM state stay: a domain running there uses them. */
+    if (!(dest = virDomainLookupByName(dconn, name)) ||
+        virDomainUndefineFlags(dest,
+                               VIR_DOMAIN_UNDEFINE_KEEP_NVRAM | VIR_DOMAIN_UNDEFINE_KEEP_TPM) == 0)
+        return TRUE;
+    vfp_libvirt_set_error(&error, "domain '%s': its definition on %s stays", name,
+                          journal->migrate_to);
+    g_warning("%s; remove it with 'virsh -c %s undefine %s'", error->message, journal->migrate_to,
+              name);
+    return FALSE;
 }
 
 /* Whether DEFINITION reserves a VF for each request the running domain LIVE makes, its
@@ -592,11 +594,9 @@ vfp_migrate_recover(virConnectPtr conn, gboolean dry_run, VfpOperationReport *re
             if (!(dconn = vfp_libvirt_open(journal->migrate_to, &failure)))
                 g_warning("domain '%s': its definition on %s is left as it is: %s", name,
                           journal->migrate_to, failure->message);
-            else {
-                undo_destination(dconn, name, journal);
+            else if (undo_destination(dconn, name, journal))
                 note(report, "domain '%s': its definition on %s is as it was before", name,
                      journal->migrate_to);
-            }
         }
         return vfp_operation_finish(conn, config, journal, FALSE, report, error);
     }

@@ -253,13 +253,21 @@ nv_refused "no pool nvme on B"
 check "migration target B: pool nvme back (vfpool pools lists the four pools)" \
     eval 'on_b nvme_pool_back && on_b pools_listed'
 
-# ---- Ctrl-C (SIGINT) once B reserved the VF: vfpool migrate stops as virsh migrate does, the
-# migration never begins, the VF goes back into the guest and B's definition goes
+# unplug_asked: vfpool migrate's journal says it asked libvirt to take the device out (B
+# reserved its VF before); polled often, so that what follows comes before the migration.
+unplug_asked() { grep -qE '"requested" *: *true' "$journal" 2>/dev/null; }
+poll_unplug_asked() {
+    local i
+    for ((i = 0; i < 1200; i++)); do unplug_asked && return 0; sleep 0.05; done
+    return 1
+}
+
+# ---- Ctrl-C (SIGINT) while the guest lets go of the VF: vfpool migrate stops as virsh migrate
+# does, the migration never begins, the VF goes back into the guest and B's definition goes
 "$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
     --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-int.out" 2>"$work/nv-int.err" &
 int_pid=$!
-b_reserved() { [ -n "$(on_b reserved pm-nv ua-vfpool-disk0)" ]; }
-wait_for 60 b_reserved
+poll_unplug_asked
 kill -INT "$int_pid" 2>/dev/null
 wait "$int_pid"
 rc=$?
@@ -267,7 +275,8 @@ indent "" <"$work/nv-int.out"
 indent "stderr: " <"$work/nv-int.err"
 vr=$(live_source pm-nv ua-vfpool-disk0)
 check "migration interrupted by Ctrl-C: vfpool migrate fails (exit $rc), saying so in its error" \
-    eval '[ "$rc" = 1 ] && grep -q "^vfpool: .*domain .pm-nv.: interrupted" "$work/nv-int.err"'
+    eval '[ "$rc" = 1 ] && grep -q "^vfpool: .*domain .pm-nv.: interrupted before the migration" \
+        "$work/nv-int.err"'
 check "migration interrupted by Ctrl-C: pm-nv on A, nvme VF $vr plugged and claimed, no journal" \
     eval 'running pm-nv && [ -n "$vr" ] && qemu_holds_vf pm-nv "$vr" && claimed_by "$vr" pm-nv &&
         plugged_in_metadata pm-nv ua-vfpool-disk0 "$vr" && [ ! -e "$journal" ]'
@@ -276,13 +285,14 @@ check "migration interrupted by Ctrl-C: the guest sees its nvme VF" \
 check "migration interrupted by Ctrl-C: B has no definition of pm-nv and claims nothing" \
     eval '! on_b V dominfo pm-nv >/dev/null 2>&1 && on_b holds_none pm-nv'
 
-# ---- vfpool migrate killed once B reserved the VF: vfpool reconcile on A puts everything back
+# ---- vfpool migrate killed while the guest lets go of the VF (as a crash would, before the
+# migration): vfpool reconcile on A finishes the unplug, then puts everything back
 ts=$(now)
 # (not under timeout: the kill must reach vfpool itself)
 "$vfpool" migrate pm-nv "$(uri_of b)" --live --persistent --undefinesource \
     --migrateuri "tcp://${pair_ip[b]}" >"$work/nv-killed.out" 2>&1 &
 killed_pid=$!
-wait_for 60 b_reserved
+poll_unplug_asked
 kill -9 "$killed_pid" 2>/dev/null
 wait "$killed_pid" 2>/dev/null
 info "vfpool migrate killed $(secs "$ts")s after it began; its journal:" \
