@@ -315,6 +315,46 @@ check "migration interrupted: B's definition made for the reservation is gone, B
     eval '! on_b V dominfo pm-nv >/dev/null 2>&1 && on_b holds_none pm-nv &&
         grep -q "its definition on $(uri_of b) is as it was before" "$work/nv-reconcile.out"'
 
+# ---- a network VF without a standby: the request's MAC and VLAN reach B's VF through the
+# <interface type='hostdev'> vfpool migrate plugs there
+forget_domains pm-nv
+on_b forget_domains pm-nv
+nn_mac=52:54:00:4e:4e:01
+nn_set() { # ADDRESS: the igb VF's ip link line has pm-nn's MAC and VLAN 17
+    local l
+    l=$(vf_link_line "$1")
+    [[ $l == *"$nn_mac"* && $l == *"vlan 17"* ]]
+}
+on_b eval "$(declare -f nn_set)"
+on_b eval "nn_mac=$nn_mac"
+os_domain_xml pm-nn "<metadata><vfpool:vfpool xmlns:vfpool='$ns'>
+      <vfpool:vf alias='ua-vfpool-net0' pool='net' mac='$nn_mac' vlan='17'/>
+    </vfpool:vfpool></metadata>" 3
+check "migration source A: pm-nn (a VF of pool net, MAC and VLAN 17) resolved and started" \
+    eval 'define_cli pm-nn && V start pm-nn >/dev/null'
+check "migration source A: pm-nn's guest booted and sees its igb VF" \
+    eval 'wait_for 400 guest_ready pm-nn && wait_for 120 guest_sees_vf pm-nn'
+na=$(live_source pm-nn ua-vfpool-net0)
+info "on A: vfpool migrate pm-nn $(uri_of b) --live --persistent --undefinesource"
+timeout 600 "$vfpool" migrate pm-nn "$(uri_of b)" --live --persistent --undefinesource \
+    --migrateuri "tcp://${pair_ip[b]}" >"$work/nn.out" 2>&1
+rc=$?
+indent "" <"$work/nn.out"
+nb=$(on_b live_source pm-nn ua-vfpool-net0)
+check "migrate pm-nn A -> B (network VF, no standby) exits 0, plugged B's VF $nb" \
+    eval '[ "$rc" = 0 ] && [ -n "$nb" ] &&
+        grep -q "plugged VF $nb as .ua-vfpool-net0." "$work/nn.out"'
+check "migrate pm-nn A -> B: B's ip link shows VF $nb with the request's MAC and VLAN 17" \
+    on_b nn_set "$nb"
+check "migrate pm-nn A -> B: B's ledger claims VF $nb for pm-nn, A's nothing for it" \
+    eval 'on_b claimed_by "$nb" pm-nn && holds_none pm-nn'
+check "migrate pm-nn A -> B: A's VF $na no longer has pm-nn's MAC and VLAN" \
+    eval '[ -n "$na" ] && ! nn_set "$na"'
+check "migrate pm-nn A -> B: the guest sees an igb VF again on B" \
+    on_b wait_for 120 guest_sees_vf pm-nn
+on_b guest_lines pm-nn | tail -n 2
+on_b forget_domains pm-nn
+
 # ---- the end: no pm-nv on either host for the next scenarios
 forget_domains pm-nv
 on_b forget_domains pm-nv pm-nvfill
