@@ -325,8 +325,10 @@ nn_set() { # ADDRESS: the igb VF's ip link line has pm-nn's MAC and VLAN 17
     l=$(vf_link_line "$1")
     [[ $l == *"$nn_mac"* && $l == *"vlan 17"* ]]
 }
-on_b eval "$(declare -f nn_set)"
+nn_vfs() { set_numvfs "$igb_pf" 7 && igb_vf_baseline; } # pool net's VFs (kept if there)
+on_b eval "$(declare -f nn_set nn_vfs)"
 on_b eval "nn_mac=$nn_mac"
+check "migration: 7 igb VFs on A and on B" eval 'nn_vfs && on_b nn_vfs'
 os_domain_xml pm-nn "<metadata><vfpool:vfpool xmlns:vfpool='$ns'>
       <vfpool:vf alias='ua-vfpool-net0' pool='net' mac='$nn_mac' vlan='17'/>
     </vfpool:vfpool></metadata>" 3
