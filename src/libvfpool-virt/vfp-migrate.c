@@ -21,8 +21,7 @@
 #define RESERVE_POLL_USEC (100 * 1000)
 
 typedef struct {
-    virConnectPtr conn;  /* this host's libvirt */
-    virConnectPtr dconn; /* the destination's */
+    virConnectPtr dconn; /* the destination's libvirt */
     const char *name;
     const char *dest_uri;
     const VfpMigrateOptions *options;
@@ -489,7 +488,7 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
 {
     g_autoptr(VfpConfig) config = NULL;
     g_autoptr(VfpLock) lock = NULL;
-    g_auto(Migration) m = {conn, NULL, name, dest_uri, options};
+    g_auto(Migration) m = {NULL, name, dest_uri, options};
     g_auto(SignalWatch) watch = {0};
     g_autoptr(VfpDomain) live = NULL;
     g_autoptr(VfpJournal) journal = NULL;

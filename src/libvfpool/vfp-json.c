@@ -21,6 +21,13 @@ vfp_json_add_int(JsonBuilder *builder, const char *name, gint64 value)
     json_builder_add_int_value(builder, value);
 }
 
+void
+vfp_json_add_bool(JsonBuilder *builder, const char *name, gboolean value)
+{
+    json_builder_set_member_name(builder, name);
+    json_builder_add_boolean_value(builder, value);
+}
+
 /* NULL when NAME is missing or not a string. */
 const char *
 vfp_json_get_string(JsonObject *object, const char *name)

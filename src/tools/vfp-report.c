@@ -117,8 +117,7 @@ build_vf(JsonBuilder *builder, const VfpSelectContext *context, const VfpVf *vf)
     vfp_json_add_string(builder, "address", vf->address);
     vfp_json_add_string(builder, "driver", vf->driver);
     vfp_json_add_string(builder, "netdev", vf->netdev);
-    json_builder_set_member_name(builder, "netdev_up");
-    json_builder_add_boolean_value(builder, vf->netdev_up);
+    vfp_json_add_bool(builder, "netdev_up", vf->netdev_up);
     add_node_or_null(builder, "numa_node", vf->numa_node);
     add_node_or_null(builder, "iommu_group", vf->iommu_group);
     vfp_json_add_string(builder, "pools", pools);
@@ -207,10 +206,8 @@ build_choice(JsonBuilder *builder, const VfpChoice *choice)
     vfp_json_add_string(builder, "pf", choice->pf);
     vfp_json_add_int(builder, "index", choice->index);
     add_node_or_null(builder, "numa_node", choice->numa_node);
-    json_builder_set_member_name(builder, "create");
-    json_builder_add_boolean_value(builder, !choice->exists);
-    json_builder_set_member_name(builder, "kept");
-    json_builder_add_boolean_value(builder, choice->kept);
+    vfp_json_add_bool(builder, "create", !choice->exists);
+    vfp_json_add_bool(builder, "kept", choice->kept);
     vfp_json_add_int(builder, "available", choice->available);
     json_builder_set_member_name(builder, "rejected");
     json_builder_begin_array(builder);
