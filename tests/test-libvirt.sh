@@ -359,6 +359,39 @@ tap_check "reconcile --dry-run finds the VF that prepare claimed for a domain th
 tap_check "reconcile hot-plugs it (libvirt refuses the fake VF, in one line)" \
     grep -q "^vfpool: domain 'holder2': cannot hot-plug VF 0000:b0:10.2 as 'ua-vfpool-net0'" \
         "$tmp/out"
+# vfpool migrate died after the switch-over: reconcile plugs on the destination (this libvirt)
+# the VF the migration reserved there, and no other, whatever the live metadata says by then.
+pending_metadata() { # pending_metadata ADDRESS INDEX: holder2's live metadata holds it pending
+    virsh metadata holder2 "$NS" --key vfpool --live --set "<vfpool><vf alias='ua-vfpool-net0' \
+pool='net-a'/><reservation alias='ua-vfpool-net0' address='$1' pf='0000:af:00.0' index='$2' \
+hotplug='pending'/></vfpool>" >/dev/null
+}
+migrate_journal() { # migrate_journal DEST-ADDRESS: a migration of holder2 that died after it
+    printf '%s' '{"operation": "migrate holder2 qemu:///system", "pid": 1, "started": 1,' \
+        ' "resize-count": 0, "resized": false, "migrate-to": "qemu:///system",' \
+        ' "migrated": true, "dest-keep": true, "steps": [{"kind": "unplug", "state": "done",' \
+        ' "domain": "holder2", "uuid": "6d8b3a0e-7f36-4a43-9d0a-000000000005",' \
+        ' "alias": "ua-vfpool-net0", "address": "0000:b0:10.2", "in-place": false,' \
+        ' "device": "<hostdev mode=\u0027subsystem\u0027 type=\u0027pci\u0027/>",' \
+        ' "metadata": "<vfpool/>",' \
+        " \"keep-request\": true, \"dest-address\": \"$1\"}], \"paused\": []}" \
+        >"$tmp/state/operation.json"
+}
+pending_metadata 0000:b0:10.3 2
+migrate_journal 0000:b0:10.2
+"$vfpool" reconcile >"$tmp/out" 2>&1
+want="^vfpool: domain 'holder2': its live vfpool metadata holds VF 0000:b0:10.3 for"
+want="$want 'ua-vfpool-net0', but VF 0000:b0:10.2 was claimed for it; not plugged"
+tap_check "after a migration, reconcile plugs no VF but the one reserved on the destination" \
+    sh -c "grep -q \"$want\" '$tmp/out' && ! grep -q 'cannot hot-plug VF 0000:b0:10.3' '$tmp/out' &&
+        test ! -e '$tmp/state/operation.json'"
+pending_metadata 0000:b0:10.2 1
+migrate_journal 0000:b0:10.2
+"$vfpool" reconcile >"$tmp/out" 2>&1
+tap_check "and plugs that one (libvirt refuses the fake VF, in one line)" \
+    sh -c "grep -q \"finishing the interrupted 'migrate holder2\" '$tmp/out' &&
+        grep -q \"^vfpool: domain 'holder2': cannot hot-plug VF 0000:b0:10.2 as\" '$tmp/out' &&
+        test ! -e '$tmp/state/operation.json'"
 # move, reassign and resize refuse what they cannot do, before touching anything.
 "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 rc=$?

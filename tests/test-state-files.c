@@ -253,6 +253,11 @@ test_journal_strict(Fixture *fixture, gconstpointer data)
         "\"paused\": []}",
         "{\"operation\": \"move\", \"pid\": 1, \"started\": 1, \"resize-pf\": null, "
         "\"resize-count\": 0, \"resized\": false, \"steps\": [], \"paused\": [7]}",
+        /* a step without the device it unplugged: reconcile would have nothing to put back */
+        "{\"operation\": \"move\", \"pid\": 1, \"started\": 1, \"resize-count\": 0, "
+        "\"resized\": false, \"steps\": [{\"kind\": \"unplug\", \"state\": \"done\", "
+        "\"domain\": \"a\", \"alias\": \"ua-a\", \"metadata\": \"<vfpool/>\", "
+        "\"in-place\": false}], \"paused\": []}",
     };
     g_autofree char *path = state_file(fixture, "operation.json");
 
@@ -279,11 +284,12 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     g_autoptr(VfpJournal) read = NULL;
     g_autoptr(GError) error = NULL;
     gboolean found = FALSE;
-    const VfpStep *step;
+    VfpStep *step;
 
-    vfp_journal_add_step(journal, VFP_STEP_UNPLUG, "a", UUID, "ua-a", "0000:3c:10.0", "<hostdev/>",
-                         NULL)
-        ->keep_request = TRUE;
+    step = vfp_journal_add_step(journal, VFP_STEP_UNPLUG, "a", UUID, "ua-a", "0000:3c:10.0",
+                                "<hostdev/>", "<vfpool/>");
+    step->keep_request = TRUE;
+    step->dest_address = g_strdup("0000:5e:00.3");
     journal->migrate_to = g_strdup("qemu+ssh://b/system");
     journal->migrated = TRUE;
     journal->dest_defined = TRUE;
@@ -298,6 +304,7 @@ test_journal_round_trip(Fixture *fixture, gconstpointer data)
     step = g_ptr_array_index(read->steps, 0);
     g_assert_cmpstr(step->device_xml, ==, "<hostdev/>");
     g_assert_true(step->keep_request);
+    g_assert_cmpstr(step->dest_address, ==, "0000:5e:00.3");
     g_assert_cmpstr(read->migrate_to, ==, "qemu+ssh://b/system");
     g_assert_true(read->migrated);
     g_assert_true(read->dest_defined);

@@ -430,15 +430,17 @@ vfp_hotplug_detach(virConnectPtr conn, const char *name, const char *alias, unsi
  * ALIAS (hotplug='pending': it arrived by vfpool migrate, whose destination's prepare step
  * claimed the VF), as a device of KIND's sort (<interface type='hostdev'> or <hostdev>,
  * managed or not), and marks the reservation plugged. *PLUGGED gets the VF; *ALREADY says the
- * device was there already (plugged by a reconcile, or by a process that died). */
+ * device was there already (plugged by a reconcile, or by a process that died).
+ * The VF must be ADDRESS, the one the caller knows was claimed for the domain: the live
+ * metadata is the domain's author's to write, and libvirt would hand any PCI device it names
+ * to the guest. */
 gboolean
-vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
+vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias, const char *address,
                       const VfpDeviceInfo *kind, char **plugged, gboolean *already, GError **error)
 {
     g_autoptr(VfpDomain) live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
     const VfpReservation *held = live ? vfp_domain_find_reservation(live, alias) : NULL;
     g_auto(VfpDeviceInfo) device = {0};
-    g_autofree char *address = NULL;
     g_autofree char *pf = NULL;
     g_autofree char *device_xml = NULL;
     g_autofree char *metadata = NULL;
@@ -454,8 +456,14 @@ vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
                     name, alias, name, alias);
         return FALSE;
     }
-    /* Copies: writing the reservation frees the one they come from. */
-    address = g_strdup(held->address);
+    if (g_strcmp0(held->address, address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_INVALID,
+                    "domain '%s': its live vfpool metadata holds VF %s for '%s', but VF %s was "
+                    "claimed for it; not plugged: check who changed it ('virsh dumpxml %s')",
+                    name, held->address, alias, address, name);
+        return FALSE;
+    }
+    /* A copy: writing the reservation frees the one it comes from. */
     pf = g_strdup(held->pf);
     vfp_domain_get_device(live, alias, &device);
     if (device.found && g_strcmp0(device.address, address) == 0) {
@@ -467,7 +475,7 @@ vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
             if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
                 return FALSE;
         }
-        *plugged = g_steal_pointer(&address);
+        *plugged = g_strdup(address);
         return TRUE;
     }
     assignment = (VfpAssignment){.request = vfp_domain_find_request(live, alias),
@@ -496,6 +504,6 @@ vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
     }
     if (!vfp_libvirt_set_live_metadata(dom, name, metadata, error))
         return FALSE;
-    *plugged = g_steal_pointer(&address);
+    *plugged = g_strdup(address);
     return TRUE;
 }

@@ -24,5 +24,5 @@ gboolean vfp_hotplug_detach(virConnectPtr conn, const char *domain, const char *
                             unsigned int flags, VfpOperationReport *report, GError **error);
 /* A VF a running domain holds without its device (vfpool migrate's destination), plugged. */
 gboolean vfp_hotplug_plug_held(virDomainPtr dom, const char *name, const char *alias,
-                               const VfpDeviceInfo *kind, char **plugged, gboolean *already,
-                               GError **error);
+                               const char *address, const VfpDeviceInfo *kind, char **plugged,
+                               gboolean *already, GError **error);

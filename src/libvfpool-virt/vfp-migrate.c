@@ -217,8 +217,16 @@ plug_held(virDomainPtr dest, const VfpDomain *definition, const char *dest_uri, 
     g_autofree char *address = NULL;
     gboolean already;
 
+    if (!step->dest_address) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': the journal does not say which VF %s reserved for '%s'; not "
+                    "plugged: run 'vfpool reconcile' on %s",
+                    step->domain, dest_uri, step->alias, dest_uri);
+        return FALSE;
+    }
     kind_on_destination(definition, step, &kind);
-    if (!vfp_hotplug_plug_held(dest, step->domain, step->alias, &kind, &address, &already, error))
+    if (!vfp_hotplug_plug_held(dest, step->domain, step->alias, step->dest_address, &kind, &address,
+                               &already, error))
         return FALSE;
     if (already) {
         note(report, "domain '%s': VF %s was plugged as '%s' already", step->domain, address,
@@ -521,6 +529,13 @@ vfp_migrate(virConnectPtr conn, const char *name, const char *dest_uri,
 
         note(report, "domain '%s': %s reserved VF %s for '%s'", name, dest_uri, reserved->address,
              reserved->alias);
+    }
+    /* What the destination plugs is what it reserved, not what its live metadata says then. */
+    for (guint i = 0; i < journal->steps->len; i++) {
+        VfpStep *step = g_ptr_array_index(journal->steps, i);
+        const VfpReservation *reserved = vfp_domain_find_reservation(m.reserved, step->alias);
+
+        step->dest_address = reserved ? g_strdup(reserved->address) : NULL;
     }
     if (!vfp_operation_start_around(conn, journal, config, migrate_stage, &m, report, error)) {
         undo_destination(m.dconn, m.name, m.journal);

@@ -307,8 +307,8 @@ reconcile_pending_plugs(Reconcile *run, GError **error)
                    plug->domain->name, plug->address, plug->alias);
             continue;
         }
-        if (!vfp_hotplug_plug_held(dom, plug->domain->name, plug->alias, &plug->kind, &plugged,
-                                   &already, &local)) {
+        if (!vfp_hotplug_plug_held(dom, plug->domain->name, plug->alias, plug->address, &plug->kind,
+                                   &plugged, &already, &local)) {
             g_warning("%s", local->message);
             continue;
         }

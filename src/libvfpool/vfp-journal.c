@@ -24,6 +24,7 @@ step_free(VfpStep *step)
     g_free(step->address);
     g_free(step->device_xml);
     g_free(step->metadata_xml);
+    g_free(step->dest_address);
     g_free(step);
 }
 
@@ -121,6 +122,7 @@ journal_to_json(const VfpJournal *journal)
         vfp_json_add_bool(builder, "keep-definition", step->keep_definition);
         vfp_json_add_bool(builder, "keep-request", step->keep_request);
         vfp_json_add_bool(builder, "requested", step->requested);
+        vfp_json_add_string(builder, "dest-address", step->dest_address);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -171,7 +173,7 @@ get_optional_bool(JsonObject *object, const char *name, gboolean *value)
 static VfpStep *
 read_step(VfpJournal *journal, JsonNode *node)
 {
-    const char *uuid, *address, *device, *metadata;
+    const char *uuid, *address, *device, *metadata, *dest_address;
     const char *domain, *alias;
     gboolean in_place, keep_running, keep_definition, keep_request, requested;
     JsonObject *object;
@@ -186,16 +188,18 @@ read_step(VfpJournal *journal, JsonNode *node)
         lookup_name(step_states, G_N_ELEMENTS(step_states), vfp_json_get_string(object, "state"));
     domain = vfp_json_get_string(object, "domain");
     alias = vfp_json_get_string(object, "alias");
-    if (kind < 0 || state < 0 || !domain || !alias ||
+    /* Every step unplugs or plugs its device and puts its metadata: both are always there. */
+    device = vfp_json_get_string(object, "device");
+    metadata = vfp_json_get_string(object, "metadata");
+    if (kind < 0 || state < 0 || !domain || !alias || !device || !metadata ||
         !vfp_json_get_optional_string(object, "uuid", &uuid) ||
         !vfp_json_get_optional_string(object, "address", &address) ||
-        !vfp_json_get_optional_string(object, "device", &device) ||
-        !vfp_json_get_optional_string(object, "metadata", &metadata) ||
         !vfp_json_get_bool(object, "in-place", &in_place) ||
         !get_optional_bool(object, "keep-running", &keep_running) ||
         !get_optional_bool(object, "keep-definition", &keep_definition) ||
         !get_optional_bool(object, "keep-request", &keep_request) ||
-        !get_optional_bool(object, "requested", &requested))
+        !get_optional_bool(object, "requested", &requested) ||
+        !vfp_json_get_optional_string(object, "dest-address", &dest_address))
         return NULL;
     step = vfp_journal_add_step(journal, kind, domain, uuid, alias, address, device, metadata);
     step->state = state;
@@ -204,6 +208,7 @@ read_step(VfpJournal *journal, JsonNode *node)
     step->keep_definition = keep_definition;
     step->keep_request = keep_request;
     step->requested = requested;
+    step->dest_address = g_strdup(dest_address);
     return step;
 }
 

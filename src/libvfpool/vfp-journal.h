@@ -33,6 +33,8 @@ typedef struct {
     gboolean keep_request;    /* UNPLUG: the request stays, its VF held without the device
                                * (vfpool migrate: the destination plugs its own VF) */
     gboolean requested;       /* UNPLUG: libvirt was asked to take the device out */
+    char *dest_address;       /* UNPLUG of vfpool migrate: the VF the destination reserved for
+                               * the request, the one plugged there */
     gint64 done_at;           /* monotonic time the step was done, in µs; not journaled */
 } VfpStep;
 
