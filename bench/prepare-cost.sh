@@ -7,7 +7,9 @@
 #  - the front on a domain without vfpool metadata (goal <= 1.1x /bin/true);
 #  - prepare + release of one VF through the front and the real programs (goal <= 6x one
 #    /bin/true run); and the worker and the release program doing nothing (a step they
-#    ignore), which is what loading them and their libraries costs;
+#    ignore), which is what loading them and their libraries costs; and prepare + release of
+#    a domain that declares the vfpool namespace but requests no VF: what every pooled domain
+#    pays before any VF work (the front, both programs started and the XML read);
 #  - the same prepare + release linked as --enable-static-hook-worker links them
 #    (bench/vfpool-hook-worker-static, bench/vfpool-hook-release-static), where the static
 #    libraries are installed.
@@ -45,6 +47,14 @@ $head
 <devices><hostdev mode='subsystem' type='pci' managed='yes'>$source
 <alias name='ua-vf0'/></hostdev></devices></domain>
 XML
+# Declares the vfpool namespace, requests nothing: the front hands it on, and the programs run
+# every step up to finding no VF to take or give back.
+cat >"$tmp/empty.xml" <<XML
+$head
+<metadata><v:vfpool xmlns:v='http://vfpool.org/xmlns/libvirt/domain/1.0'/></metadata>
+<devices><hostdev mode='subsystem' type='pci' managed='yes'>$source
+<alias name='ua-vf0'/></hostdev></devices></domain>
+XML
 cat >"$tmp/plain.xml" <<XML
 $head
 <devices><hostdev mode='subsystem' type='pci' managed='yes'>$source
@@ -74,10 +84,12 @@ set -- $("$spawn" "$rounds" "$tmp/pooled.xml" -- "<$tmp/plain.xml" /bin/true \
     -- "<$tmp/plain.xml" "$hook" bench prepare begin - \
     -- "$hook" bench prepare begin - -- "$hook" bench release end - \
     -- "$worker" bench started begin - -- "$release" bench started begin - \
+    -- "<$tmp/empty.xml" "$hook" bench prepare begin - \
+    -- "<$tmp/empty.xml" "$hook" bench release end - \
     ${static_hook:+-- "$static_hook" bench prepare begin -} \
     ${static_hook:+-- "$static_hook" bench release end -})
-awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v wr="$6" -v sp="${7:-}" -v sr="${8:-}" \
-    -v n="$rounds" 'BEGIN {
+awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v wr="$6" -v ep="$7" -v er="$8" \
+    -v sp="${9:-}" -v sr="${10:-}" -v n="$rounds" 'BEGIN {
     printf "hook cost (median of %d, interleaved): /bin/true %.2f ms;", n, t / 1000
     printf " front on a domain without vfpool metadata %.2f ms, x%.2f (goal <= 1.1)\n", f / 1000,
         f / t
@@ -90,6 +102,9 @@ awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v wr="$6" -v sp="${7:-}" 
         w / t
     printf " release program alone %.2f ms, x%.2f; their starts are %.0f%% of prepare+release\n",
         wr / 1000, wr / t, 100 * (w + wr) / (p + r)
+    printf "  the same two steps for a domain that requests no VF (the programs started through"
+    printf " the front, the XML read, no VF taken): %.2f ms, x%.2f of /bin/true\n", (ep + er) / 1000,
+        (ep + er) / t
     if (sp != "") {
         printf "  with --enable-static-hook-worker: prepare+release %.2f ms (prepare %.2f,",
             (sp + sr) / 1000, sp / 1000
