@@ -103,8 +103,8 @@ awk -v t="$1" -v f="$2" -v p="$3" -v r="$4" -v w="$5" -v wr="$6" -v ep="$7" -v e
     printf " release program alone %.2f ms, x%.2f; their starts are %.0f%% of prepare+release\n",
         wr / 1000, wr / t, 100 * (w + wr) / (p + r)
     printf "  the same two steps for a domain that requests no VF (the programs started through"
-    printf " the front, the XML read, no VF taken): %.2f ms, x%.2f of /bin/true\n", (ep + er) / 1000,
-        (ep + er) / t
+    printf " the front, the XML read, no VF taken): %.2f ms, x%.2f of /bin/true\n",
+        (ep + er) / 1000, (ep + er) / t
     if (sp != "") {
         printf "  with --enable-static-hook-worker: prepare+release %.2f ms (prepare %.2f,",
             (sp + sr) / 1000, sp / 1000
