@@ -47,6 +47,22 @@ test_requests(void)
     g_assert_null(vfp_domain_find_reservation(domain, "ua-b"));
 }
 
+/* The status message is quoted in one-line errors: its author cannot add lines to them. */
+static void
+test_status_message(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfpDomain) domain =
+        parse("<domain><name>d</name><metadata><v:vfpool " NS "><v:vf alias='ua-a' pool='p'/>"
+              "<v:status state='waiting' since='2026-01-01T00:00:00Z' "
+              "message='full&#10;vfpool: forged&#13;&#9;line'/></v:vfpool></metadata></domain>",
+              &error);
+
+    g_assert_no_error(error);
+    g_assert_cmpint(domain->status.state, ==, VFP_STATUS_WAITING);
+    g_assert_cmpstr(domain->status.message, ==, "full vfpool: forged  line");
+}
+
 static void
 test_plain_domain(void)
 {
@@ -228,6 +244,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/domain/requests", test_requests);
     g_test_add_func("/domain/plain", test_plain_domain);
+    g_test_add_func("/domain/status-message", test_status_message);
     g_test_add_func("/domain/bad", test_bad_input);
     g_test_add_func("/domain/edit", test_edit_requests);
     g_test_add_func("/domain/stale-reservations", test_stale_reservations);

@@ -50,6 +50,11 @@ vfp_domain_status_read(VfpDomain *domain, xmlNode *node)
     domain->status.since = parse_time(since);
     g_free(domain->status.message);
     domain->status.message = vfp_xml_get_prop(node, "message");
+    /* vfpool wrote it as one line, but the domain's author may rewrite it: errors quote it. */
+    for (char *c = domain->status.message; c && *c; c++) {
+        if (g_ascii_iscntrl(*c))
+            *c = ' ';
+    }
 }
 
 /* Replaces the status (VFP_STATUS_NONE: removes it). A state that stays keeps its since. */
