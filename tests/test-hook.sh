@@ -158,11 +158,16 @@ sed "s/pool=\"net-a\"/pool=\"gone\"/" "$tmp/incoming.xml" >"$tmp/nopool.xml"
 step net-numa migrate begin "$tmp/nopool.xml"
 expect "migrate to a host without the pool is refused" 1 "pool 'gone', which is not defined"
 
-# --- migrate of a domain whose VF vfpool migrate unplugged: the request arrives holding the
-# source's VF without a device (hotplug='pending'); the destination picks a local VF, still
-# without a device, which prepare claims and vfpool migrate then plugs
+# --- migrate of a domain whose VF vfpool migrate unplugged: the request arrives holding,
+# without a device (hotplug='pending'), the VF vfpool migrate reserved on this host; the
+# migrate step keeps it, prepare claims it, and vfpool migrate then plugs that very VF
 sed '/<interface type="hostdev"/,/<\/interface>/d
-     s|index="0"/>|index="0" hotplug="pending"/>|' "$tmp/incoming.xml" >"$tmp/unplugged.xml"
+     s|index="0"/>|index="0" hotplug="pending"/>|' "$tmp/incoming.xml" >"$tmp/foreign.xml"
+step net-numa migrate begin "$tmp/foreign.xml"
+expect "migrate of a VF held without a device that is not free here is refused" 1 \
+    "VF 0000:99:10.0, which vfpool migrate reserved here for 'ua-vfpool-net0', is not free in"
+sed '/<interface type="hostdev"/,/<\/interface>/d
+     s|index="0"/>|index="0" hotplug="pending"/>|' "$expected/net-numa.xml" >"$tmp/unplugged.xml"
 step net-numa migrate begin "$tmp/unplugged.xml"
 expect "migrate begin of a domain whose VF was unplugged for the migration" 0
 cp "$tmp/out" "$tmp/arrived.xml"
@@ -223,6 +228,28 @@ expect "reconnect of a conflicting domain never fails" 0
 step net-numa release end "$expected/net-numa.xml"
 tap_check "release after a lost ledger puts a fresh VF's trust back" \
     test "$(setting enp175s0f0/0 trust)" = off
+# Reconnect holds only a VF of the request's pool that libvirt passes through to the domain:
+# the live metadata is the domain's author's to write. Here it names the host's AHCI
+# controller, for a request of an unmanaged pool without a device, which release would unbind.
+reserve() { # reserve ADDRESS FILE: net-numa's request of pool mlx-range reserves ADDRESS, as
+    # VF 16 of the ConnectX PF, and its device is some other device
+    _old='address="0000:b0:10.0" pf="0000:af:00.0" index="0"'
+    _new="address=\"$1\" pf=\"0000:d8:00.0\" index=\"16\""
+    sed -e 's/pool="net-a"/pool="mlx-range"/' -e "s/$_old/$_new/" \
+        -e 's/<alias name="ua-vfpool-net0"/<alias name="ua-other"/' "$expected/net-numa.xml" >"$2"
+}
+reserve 0000:00:1f.2 "$tmp/adopt-host.xml"
+rm -rf "$state"
+step net-numa reconnect begin "$tmp/adopt-host.xml"
+tap_check "reconnect of a reservation naming a host device exits 0 and holds nothing" \
+    test "$rc:$(claims)" = 0:0
+step net-numa release end "$tmp/adopt-host.xml"
+tap_check "and release leaves the device on its driver" \
+    test "$(basename "$(readlink "$pci/0000:00:1f.2/driver")")" = ahci
+# nor a VF of the pool that the domain has no device for
+reserve 0000:d8:02.2 "$tmp/adopt-nodev.xml"
+step net-numa reconnect begin "$tmp/adopt-nodev.xml"
+tap_check "reconnect holds no VF that libvirt does not pass through" test "$rc:$(claims)" = 0:0
 
 # --- bad input
 head -c 700 "$expected/net-numa.xml" >"$tmp/truncated.xml"

@@ -122,16 +122,16 @@ give_back(const char *domain, const char *uuid, const char *address)
         g_warning("domain '%s': %s", domain, error->message);
 }
 
-/* Takes the VF of ALIAS's reservation in LIVE for that request, as prepare would at start. */
+/* Takes VF ADDRESS, which ALIAS's reservation in LIVE names, for that request, as prepare
+ * would at start. */
 static gboolean
-take(const VfpDomain *live, const char *alias, const char *device_xml, const char *step,
-     GError **error)
+take(const VfpDomain *live, const char *alias, const char *address, const char *device_xml,
+     const char *step, GError **error)
 {
     g_autoptr(GPtrArray) pools = vfp_pool_load_all(error);
     g_autoptr(VfpLedger) ledger = pools ? vfp_ledger_open(VFP_LEDGER_WRITE, error) : NULL;
     g_autoptr(VfpHost) host = vfp_host_new();
     g_autoptr(GArray) takes = g_array_new(FALSE, TRUE, sizeof(VfpTake));
-    g_autoptr(GError) local = NULL;
     const VfpClaim *claim;
     VfpTake *vf;
 
@@ -148,20 +148,29 @@ take(const VfpDomain *live, const char *alias, const char *device_xml, const cha
                     live->name, alias);
         return FALSE;
     }
-    vf->pool = vfp_pool_find(pools, vf->request->pool);
-    vf->pf = vfp_host_get_pf(host, vf->reservation->pf, &local);
-    if (!vf->pool || !vf->pf) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s': VF %s of pool '%s' is not on this host%s%s", live->name,
-                    vf->reservation->address, vf->request->pool, local ? ": " : "",
-                    local ? local->message : "");
+    /* The live metadata was just written, but its author may write it too: what is claimed
+     * must be what is plugged. */
+    if (g_strcmp0(vf->reservation->address, address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s': its live vfpool metadata names VF %s for '%s' while VF %s was "
+                    "being plugged; nothing plugged: run the command again",
+                    live->name, vf->reservation->address, alias, address);
         return FALSE;
     }
+    if (!vfp_take_check_pool(live, pools, host, vf, error))
+        return FALSE;
     vfp_device_info_from_xml(device_xml, &vf->device);
     vfp_vf_state_sweep_pending(ledger, host);
-    claim = vfp_ledger_lookup(ledger, vf->reservation->address);
-    if (claim && !claim->pending && g_strcmp0(claim->uuid, vfp_domain_key(live)) == 0)
-        return TRUE; /* taken before the process that wrote the journal died */
+    claim = vfp_ledger_lookup(ledger, address);
+    if (claim && !claim->pending && g_strcmp0(claim->uuid, vfp_domain_key(live)) == 0) {
+        if (g_strcmp0(claim->alias, alias) == 0)
+            return TRUE; /* taken before the process that wrote the journal died */
+        g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                    "domain '%s': VF %s is held for its '%s' already, not for '%s'; nothing "
+                    "plugged: 'vfpool status' shows what it holds",
+                    live->name, address, claim->alias, alias);
+        return FALSE;
+    }
     return vfp_take_all(live, host, ledger, takes, step, error);
 }
 
@@ -304,7 +313,7 @@ plug(Operation *op, const char *name, const char *alias, const char *metadata, c
     if (!before || !vfp_libvirt_set_live_metadata(dom, name, metadata, error))
         return FALSE;
     live = vfp_libvirt_load(dom, VFP_XML_LIVE, error);
-    if (live && take(live, alias, device, "hotplug", error)) {
+    if (live && take(live, alias, address, device, "hotplug", error)) {
         if (attach_vf(op, dom, name, alias, device, address, in_place, error))
             return TRUE;
         give_back(name, vfp_domain_key(live), address);

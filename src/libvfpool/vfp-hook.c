@@ -72,33 +72,14 @@ validate_reservations(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, 
         VfpTake *vf = &g_array_index(vfs, VfpTake, i);
         const VfpReservation *reservation = vf->reservation;
         const VfpClaim *claim = vfp_ledger_lookup(ledger, reservation->address);
-        g_autoptr(GError) local = NULL;
 
-        vf->pool = vfp_pool_find(pools, vf->request->pool);
-        if (!vf->pool) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                        "domain '%s': vf '%s' asks for pool '%s', which is not defined on this "
-                        "host; add the pool or fix the request, then run 'vfpool resolve %s'",
-                        domain->name, vf->request->alias, vf->request->pool, domain->name);
+        if (!vfp_take_check_pool(domain, pools, host, vf, error))
             return FALSE;
-        }
         if (claim && g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0) {
             g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                         "domain '%s': VF %s (pool %s) is held by running domain '%s'; stop that "
                         "domain, or run 'vfpool resolve %s' to pick another VF",
                         domain->name, reservation->address, vf->pool->name, claim->domain,
-                        domain->name);
-            return FALSE;
-        }
-        vf->pf = vfp_host_get_pf(host, reservation->pf, &local);
-        if (!vf->pf || !vfp_pool_selects_pf(vf->pool, vf->pf) ||
-            !vfp_pool_has_index(vf->pool, reservation->index) ||
-            reservation->index >= vfp_pool_vf_limit(vf->pool, vf->pf)) {
-            g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                        "domain '%s': reserved VF %s (PF %s VF %u) is not a VF of pool '%s' on "
-                        "this host%s%s; run 'vfpool resolve %s' to pick another",
-                        domain->name, reservation->address, reservation->pf, reservation->index,
-                        vf->pool->name, local ? ": " : "", local ? local->message : "",
                         domain->name);
             return FALSE;
         }
@@ -224,9 +205,20 @@ hook_rewrite(VfpDomain *domain, VfpHookStep step, GString *output, GError **erro
     for (guint i = 0; i < choices->len; i++) {
         const VfpChoice *choice = g_ptr_array_index(choices, i);
         VfpReservation *reservation = vfp_domain_find_reservation(domain, choice->request->alias);
-
-        all_kept &=
+        gboolean kept =
             choice->kept && reservation && g_strcmp0(reservation->address, choice->address) == 0;
+
+        /* vfpool migrate plugs, once the domain runs here, the VF it reserved here: that must
+         * be the one prepare claims, or the migration does not happen. */
+        if (!kept && reservation && reservation->hotplug_pending) {
+            g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
+                        "domain '%s': VF %s, which vfpool migrate reserved here for '%s', is not "
+                        "free in pool '%s' any more; run vfpool migrate again",
+                        domain->name, reservation->address, choice->request->alias,
+                        choice->pool->name);
+            return FALSE;
+        }
+        all_kept &= kept;
     }
     if (step == VFP_HOOK_RESTORE && all_kept)
         return TRUE;

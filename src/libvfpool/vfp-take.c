@@ -83,6 +83,38 @@ check_creatable(const VfpDomain *domain, VfpLedger *ledger, VfpTake *take, GErro
     return TRUE;
 }
 
+/* TAKE's reservation names VF INDEX of a PF that its request's pool selects on this host,
+ * within the pool's range: sets TAKE's pool and PF. The XML is its author's, and a
+ * reservation may name any address, PF and index. */
+gboolean
+vfp_take_check_pool(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpTake *take,
+                    GError **error)
+{
+    const VfpReservation *reservation = take->reservation;
+    g_autoptr(GError) local = NULL;
+
+    take->pool = vfp_pool_find(pools, take->request->pool);
+    if (!take->pool) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': vf '%s' asks for pool '%s', which is not defined on this "
+                    "host; add the pool or fix the request, then run 'vfpool resolve %s'",
+                    domain->name, take->request->alias, take->request->pool, domain->name);
+        return FALSE;
+    }
+    take->pf = vfp_host_get_pf(host, reservation->pf, &local);
+    if (!take->pf || !vfp_pool_selects_pf(take->pool, take->pf) ||
+        !vfp_pool_has_index(take->pool, reservation->index) ||
+        reservation->index >= vfp_pool_vf_limit(take->pool, take->pf)) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': reserved VF %s (PF %s VF %u) is not a VF of pool '%s' on "
+                    "this host%s%s; run 'vfpool resolve %s' to pick another",
+                    domain->name, reservation->address, reservation->pf, reservation->index,
+                    take->pool->name, local ? ": " : "", local ? local->message : "", domain->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Every check of TAKE that can be made before anything on the host changes: an existing VF
  * is checked as it is, one to be created where it will appear. */
 gboolean
@@ -385,10 +417,34 @@ fresh_vf_state(VfpVfConfig *config)
     config->max_tx_rate = 0;
 }
 
+/* Why TAKE's reservation is not a VF the running DOMAIN holds, or NULL: its live metadata is
+ * the domain's author's to write, so only what libvirt passes through to it counts, and only a
+ * VF of the request's pool. Sets TAKE's pool and PF and DEVICE. */
+static const char *
+not_held(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpTake *take,
+         VfpDeviceInfo *device)
+{
+    g_autoptr(GError) local = NULL;
+    VfpVf *vf;
+
+    if (!take->request)
+        return "no vfpool:vf request has its alias";
+    if (!vfp_take_check_pool(domain, pools, host, take, &local))
+        return "it is not a VF of the request's pool on this host";
+    vf = vfp_pf_get_vf(take->pf, take->reservation->index, NULL);
+    if (!vf || g_strcmp0(vf->address, take->reservation->address) != 0)
+        return "no such VF of its PF exists";
+    vfp_domain_get_device(domain, take->request->alias, device);
+    if (!device->found || g_strcmp0(device->address, take->reservation->address) != 0)
+        return "libvirt does not pass it through to the domain";
+    return NULL;
+}
+
 /* Claims for a running domain the VFs its reservations name, as the hook's prepare would have
- * (after libvirtd restarted with a lost ledger, or for reconcile). What the VF looked like
- * before is unknown, so release will put what vfpool set back to a fresh VF's defaults.
- * Returns how many VFs were adopted. */
+ * (after libvirtd restarted with a lost ledger, or for reconcile), each checked as prepare
+ * checks it and passed through to the domain. What the VF looked like before is unknown, so
+ * release will put what vfpool set back to a fresh VF's defaults. Returns how many VFs were
+ * adopted. */
 guint
 vfp_take_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDomain *domain,
                const char *step)
@@ -405,6 +461,11 @@ vfp_take_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDoma
     for (guint i = 0; i < domain->reservations->len; i++) {
         const VfpReservation *reservation = g_ptr_array_index(domain->reservations, i);
         const VfpClaim *existing = vfp_ledger_lookup(ledger, reservation->address);
+        VfpTake take = {vfp_domain_find_request(domain, reservation->alias), reservation};
+        g_auto(VfpDeviceInfo) device = {0};
+        g_auto(VfpVfConfig) planned = {0};
+        const char *why;
+        guint requested;
         VfpClaim *claim;
 
         if (existing && g_strcmp0(existing->uuid, vfp_domain_key(domain)) == 0)
@@ -415,31 +476,24 @@ vfp_take_adopt(VfpLedger *ledger, VfpHost *host, GPtrArray *pools, const VfpDoma
                       domain->name, step, reservation->address, existing->domain);
             continue;
         }
+        if ((why = not_held(domain, pools, host, &take, &device))) {
+            g_warning("domain '%s': step %s: its reservation of VF %s for '%s' is not held: %s",
+                      domain->name, step, reservation->address, reservation->alias, why);
+            continue;
+        }
         claim = vfp_claim_new();
         claim->address = g_strdup(reservation->address);
-        claim->pf = g_strdup(reservation->pf);
+        claim->pf = g_strdup(take.pf->address);
         claim->index = reservation->index;
-        for (guint j = 0; j < domain->requests->len; j++) {
-            const VfpRequest *request = g_ptr_array_index(domain->requests, j);
-            const VfpPool *pool = vfp_pool_find(pools, request->pool);
-            VfpPf *pf = vfp_host_get_pf(host, reservation->pf, NULL);
-            g_auto(VfpDeviceInfo) device = {0};
-            g_auto(VfpVfConfig) planned = {0};
-            guint requested;
-
-            if (g_strcmp0(request->alias, reservation->alias) != 0)
-                continue;
-            claim->pool = g_strdup(request->pool);
-            vfp_domain_get_device(domain, request->alias, &device);
-            if (pool && pf && pf->netdev) {
-                vfp_vf_state_plan(request, pool, device.network, &planned, &claim->applied,
-                                  &requested);
-                claim->has_saved = TRUE;
-                fresh_vf_state(&claim->saved);
-            }
-            if (pool && !device.managed && !vfp_pool_driver_is_managed(pool))
-                claim->bound_driver = g_strdup(pool->driver);
+        claim->pool = g_strdup(take.pool->name);
+        if (take.pf->netdev) {
+            vfp_vf_state_plan(take.request, take.pool, device.network, &planned, &claim->applied,
+                              &requested);
+            claim->has_saved = TRUE;
+            fresh_vf_state(&claim->saved);
         }
+        if (!device.managed && !vfp_pool_driver_is_managed(take.pool))
+            claim->bound_driver = g_strdup(take.pool->driver);
         claim->domain = g_strdup(domain->name);
         claim->uuid = g_strdup(vfp_domain_key(domain));
         claim->alias = g_strdup(reservation->alias);
