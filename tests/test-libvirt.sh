@@ -397,6 +397,32 @@ tap_check "and plugs that one (libvirt refuses the fake VF, in one line)" \
     sh -c "grep -q \"finishing the interrupted 'migrate holder2\" '$tmp/out' &&
         grep -q \"^vfpool: domain 'holder2': cannot hot-plug VF 0000:b0:10.2 as\" '$tmp/out' &&
         test ! -e '$tmp/state/operation.json'"
+# An operation plugs only a VF it claims for that very request: here the journal of an attach
+# that died plugs as 'ua-vfpool-acc1' the VF holder2 holds for 'ua-vfpool-net0' (whose
+# reservation its author took out of the live metadata). Taking it "again" and failing to plug
+# it would give back a VF the guest has.
+res="address='0000:b0:10.2' pf='0000:af:00.0' index='1'"
+src="<source><address domain='0x0000' bus='0xb0' slot='0x10' function='0x2'/></source>"
+dev="<hostdev mode='subsystem' type='pci' managed='yes'>$src<alias name='ua-vfpool-acc1'/>"
+dev="$dev</hostdev>"
+md="<vfpool xmlns='$NS'><vf alias='ua-vfpool-net0' pool='net-a'/>"
+md="$md<vf alias='ua-vfpool-acc1' pool='net-a'/><reservation alias='ua-vfpool-acc1' $res/>"
+md="$md</vfpool>"
+# JSON strings cannot hold the XML's quotes as they are: \u0027 stands for each.
+sed "s/'/\\\\u0027/g" >"$tmp/state/operation.json" <<JSON
+{"operation": "attach holder2 --pool net-a", "pid": 1, "started": 1, "resize-count": 0,
+ "resized": false, "steps": [{"kind": "plug", "state": "todo", "domain": "holder2",
+ "uuid": "6d8b3a0e-7f36-4a43-9d0a-000000000005", "alias": "ua-vfpool-acc1",
+ "address": "0000:b0:10.2", "in-place": false, "keep-running": true, "keep-definition": true,
+ "device": "$dev", "metadata": "$md"}],
+ "paused": []}
+JSON
+"$vfpool" reconcile >"$tmp/out" 2>&1
+want="^vfpool: .*domain 'holder2': VF 0000:b0:10.2 is held for its 'ua-vfpool-net0' already,"
+tap_check "an interrupted plug of a VF the domain holds for another request is refused" \
+    sh -c "grep -q \"$want\" '$tmp/out' && . '$srcdir/tests/ledger.sh' &&
+        ledger_claims '$tmp/state' | grep -qx '0000:b0:10.2 holder2 prepare'"
+rm -f "$tmp/state/operation.json"
 # move, reassign and resize refuse what they cannot do, before touching anything.
 "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 rc=$?
