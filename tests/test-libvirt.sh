@@ -423,6 +423,15 @@ tap_check "an interrupted plug of a VF the domain holds for another request is r
     sh -c "grep -q \"$want\" '$tmp/out' && . '$srcdir/tests/ledger.sh' &&
         ledger_claims '$tmp/state' | grep -qx '0000:b0:10.2 holder2 prepare'"
 rm -f "$tmp/state/operation.json"
+# A running domain whose live metadata vfpool cannot read (its author wrote it) still runs
+# with its VFs: reconcile keeps its claims.
+virsh metadata holder2 "$NS" --key vfpool --live --set "<vfpool><vf alias='ua-vfpool-net0' \
+pool='net-a'/><vf alias='ua-vfpool-net0' pool='net-a'/></vfpool>" >/dev/null
+"$vfpool" reconcile >"$tmp/out" 2>&1
+tap_check "reconcile keeps the claims of a running domain whose metadata it cannot read" \
+    sh -c "! grep -q \"claimed by domain 'holder2'\" '$tmp/out' && . '$srcdir/tests/ledger.sh' &&
+        ledger_claims '$tmp/state' | grep -qx '0000:b0:10.2 holder2 prepare'"
+pending_metadata 0000:b0:10.2 1
 # move, reassign and resize refuse what they cannot do, before touching anything.
 "$vfpool" resize 0000:af:00.0 1 >"$tmp/out" 2>&1
 rc=$?

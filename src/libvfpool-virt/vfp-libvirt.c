@@ -358,6 +358,30 @@ vfp_libvirt_list_pooled_metadata(virConnectPtr conn, VfpXmlKind kind, GError **e
     return list_pooled(conn, kind, TRUE, error);
 }
 
+/* The UUIDs (char *) of every running domain, whatever its XML says: a domain whose vfpool
+ * metadata vfpool cannot read runs all the same, with the VFs it holds. */
+GHashTable *
+vfp_libvirt_running_uuids(virConnectPtr conn, GError **error)
+{
+    g_autoptr(GHashTable) uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    virDomainPtr *doms = NULL;
+    int count = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+    if (count < 0) {
+        vfp_libvirt_set_error(error, "cannot list running libvirt domains");
+        return NULL;
+    }
+    for (int i = 0; i < count; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(doms[i], uuid) == 0)
+            g_hash_table_add(uuids, g_strdup(uuid));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return g_steal_pointer(&uuids);
+}
+
 /* address -> name of the running domain, for every PCI device a running domain but EXCEPT
  * passes through: vfpool's VFs (a running domain's device is its reservation, prepare checks
  * that) and any other, such as a plain <hostdev> written by hand. */

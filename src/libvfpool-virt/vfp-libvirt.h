@@ -30,6 +30,7 @@ gboolean vfp_libvirt_set_live_metadata(virDomainPtr dom, const char *name, const
 gboolean vfp_libvirt_has_metadata(virDomainPtr dom, VfpXmlKind kind);
 VfpDomain *vfp_libvirt_load(virDomainPtr dom, VfpXmlKind kind, GError **error);
 VfpDomain *vfp_libvirt_load_metadata(virDomainPtr dom, VfpXmlKind kind, GError **error);
+GHashTable *vfp_libvirt_running_uuids(virConnectPtr conn, GError **error);
 GHashTable *vfp_libvirt_passed_through(virConnectPtr conn, const char *except, GError **error);
 GHashTable *vfp_libvirt_reservations(virConnectPtr conn, GPtrArray *defined, const char *except,
                                      GError **error);

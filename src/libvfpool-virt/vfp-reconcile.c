@@ -20,6 +20,7 @@ typedef struct {
     GPtrArray *running; /* VfpDomain *, live XML of running pooled domains */
     GPtrArray *defined; /* VfpDomain *, vfpool metadata of defined pooled domains */
     GHashTable *passed; /* address -> domain, every PCI device of every running domain */
+    GHashTable *uuids;  /* the UUID of every running domain */
 } Reconcile;
 
 static void G_GNUC_PRINTF(2, 3) report(Reconcile *run, const char *format, ...)
@@ -69,17 +70,17 @@ gather(Reconcile *run, GError **error)
     /* Of two domains reserving one VF, the first by name keeps it. */
     g_ptr_array_sort(run->defined, compare_domain_names);
     run->passed = vfp_libvirt_passed_through(run->conn, NULL, error);
-    return run->passed != NULL;
+    /* Listed last: a domain that starts meanwhile is running for the ledger's pass. */
+    run->uuids = run->passed ? vfp_libvirt_running_uuids(run->conn, error) : NULL;
+    return run->uuids != NULL;
 }
 
+/* Whether the domain of a claim runs, even with live XML that vfpool cannot read (its claims
+ * stay: its VFs are in its guest). */
 static gboolean
 is_running(Reconcile *run, const char *key)
 {
-    for (guint i = 0; i < run->running->len; i++) {
-        if (g_strcmp0(vfp_domain_key(g_ptr_array_index(run->running, i)), key) == 0)
-            return TRUE;
-    }
-    return FALSE;
+    return key && g_hash_table_contains(run->uuids, key);
 }
 
 /* Passes 1 and 2, under the ledger lock (and without calling libvirt while holding it). */
@@ -321,7 +322,7 @@ reconcile_pending_plugs(Reconcile *run, GError **error)
 gboolean
 vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report, GError **error)
 {
-    Reconcile run = {conn, dry_run, report, NULL, NULL, NULL};
+    Reconcile run = {conn, dry_run, report, NULL, NULL, NULL, NULL};
     gboolean ok;
 
     report->dry_run = dry_run;
@@ -331,5 +332,6 @@ vfp_reconcile(virConnectPtr conn, gboolean dry_run, VfpReconcileReport *report, 
     g_clear_pointer(&run.running, g_ptr_array_unref);
     g_clear_pointer(&run.defined, g_ptr_array_unref);
     g_clear_pointer(&run.passed, g_hash_table_unref);
+    g_clear_pointer(&run.uuids, g_hash_table_unref);
     return ok;
 }
