@@ -239,23 +239,21 @@ static gboolean
 held_vf_checked(const VfpDomain *domain, const VfpReservation *held, GPtrArray *pools,
                 VfpHost *host, VfpLedger *ledger, VfpDeviceInfo *kind)
 {
-    const VfpRequest *request = vfp_domain_find_request(domain, held->alias);
-    const VfpPool *pool = request ? vfp_pool_find(pools, request->pool) : NULL;
+    VfpTake take = {vfp_domain_find_request(domain, held->alias), held};
     const VfpClaim *claim = vfp_ledger_lookup(ledger, held->address);
-    VfpPf *pf = vfp_host_get_pf(host, held->pf, NULL);
-    VfpVf *vf = pf ? vfp_pf_get_vf(pf, held->index, NULL) : NULL;
+    g_autoptr(GError) local = NULL;
 
-    if (!pool || !vf || !vfp_pool_selects_pf(pool, pf) || !vfp_pool_has_index(pool, held->index) ||
-        g_strcmp0(vf->address, held->address) != 0 || !claim || claim->pending ||
-        g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0 ||
+    if (!take.request || !vfp_take_check_existing(domain, pools, host, &take, &local) || !claim ||
+        claim->pending || g_strcmp0(claim->uuid, vfp_domain_key(domain)) != 0 ||
         g_strcmp0(claim->alias, held->alias) != 0 || g_strcmp0(claim->step, "prepare") != 0) {
         g_warning("domain '%s' holds VF %s for '%s' without its device, but no start claimed "
                   "it for it here: not plugged; 'vfpool detach %s %s --live' drops the request",
                   domain->name, held->address, held->alias, domain->name, held->alias);
         return FALSE;
     }
-    *kind = (VfpDeviceInfo){
-        .found = TRUE, .network = pf->netdev != NULL, .managed = vfp_pool_driver_is_managed(pool)};
+    *kind = (VfpDeviceInfo){.found = TRUE,
+                            .network = take.pf->netdev != NULL,
+                            .managed = vfp_pool_driver_is_managed(take.pool)};
     return TRUE;
 }
 

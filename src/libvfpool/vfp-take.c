@@ -115,6 +115,26 @@ vfp_take_check_pool(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, Vf
     return TRUE;
 }
 
+/* The same, for a VF that must exist already (a running domain holds it): it is VF INDEX of
+ * its PF at the reserved address. */
+gboolean
+vfp_take_check_existing(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpTake *take,
+                        GError **error)
+{
+    VfpVf *vf;
+
+    if (!vfp_take_check_pool(domain, pools, host, take, error))
+        return FALSE;
+    vf = vfp_pf_get_vf(take->pf, take->reservation->index, NULL);
+    if (!vf || g_strcmp0(vf->address, take->reservation->address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': reserved VF %s is not VF %u of PF %s", domain->name,
+                    take->reservation->address, take->reservation->index, take->pf->address);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Every check of TAKE that can be made before anything on the host changes: an existing VF
  * is checked as it is, one to be created where it will appear. */
 gboolean
@@ -425,15 +445,11 @@ not_held(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpTake *take
          VfpDeviceInfo *device)
 {
     g_autoptr(GError) local = NULL;
-    VfpVf *vf;
 
     if (!take->request)
         return "no vfpool:vf request has its alias";
-    if (!vfp_take_check_pool(domain, pools, host, take, &local))
+    if (!vfp_take_check_existing(domain, pools, host, take, &local))
         return "it is not a VF of the request's pool on this host";
-    vf = vfp_pf_get_vf(take->pf, take->reservation->index, NULL);
-    if (!vf || g_strcmp0(vf->address, take->reservation->address) != 0)
-        return "no such VF of its PF exists";
     vfp_domain_get_device(domain, take->request->alias, device);
     if (!device->found || g_strcmp0(device->address, take->reservation->address) != 0)
         return "libvirt does not pass it through to the domain";

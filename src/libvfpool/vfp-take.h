@@ -23,6 +23,8 @@ typedef struct {
 void vfp_take_clear(VfpTake *take);
 gboolean vfp_take_check_pool(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
                              VfpTake *take, GError **error);
+gboolean vfp_take_check_existing(const VfpDomain *domain, GPtrArray *pools, VfpHost *host,
+                                 VfpTake *take, GError **error);
 gboolean vfp_take_check(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *take,
                         GError **error);
 gboolean vfp_take_all(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, GArray *takes,
