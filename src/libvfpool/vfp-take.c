@@ -17,25 +17,37 @@ vfp_take_clear(VfpTake *take)
     vfp_device_info_clear(&take->device);
 }
 
+/* The existing VF TAKE's reservation names: VF INDEX of its PF, at the reserved address. */
+static VfpVf *
+find_reserved_vf(const VfpDomain *domain, VfpTake *take, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    VfpVf *found = vfp_pf_get_vf(take->pf, take->reservation->index, &local);
+
+    if (!found || g_strcmp0(found->address, take->reservation->address) != 0) {
+        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                    "domain '%s': reserved VF %s is not VF %u of PF %s any more%s%s; run "
+                    "'vfpool resolve %s'",
+                    domain->name, take->reservation->address, take->reservation->index,
+                    take->pf->address, local ? ": " : "", local ? local->message : "",
+                    domain->name);
+        return NULL;
+    }
+    return found;
+}
+
 /* The VF must be usable now: it exists at the reserved address, the host does not use it,
  * and its IOMMU group has no device outside the pool. */
 static gboolean
 check_vf(const VfpDomain *domain, VfpHost *host, VfpLedger *ledger, VfpTake *vf, VfpVf **out,
          GError **error)
 {
-    g_autoptr(GError) local = NULL;
     g_autofree char *why = NULL;
     g_autofree char *group = NULL;
-    VfpVf *found = vfp_pf_get_vf(vf->pf, vf->reservation->index, &local);
+    VfpVf *found = find_reserved_vf(domain, vf, error);
 
-    if (!found || g_strcmp0(found->address, vf->reservation->address) != 0) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s': reserved VF %s is not VF %u of PF %s any more%s%s; run "
-                    "'vfpool resolve %s'",
-                    domain->name, vf->reservation->address, vf->reservation->index, vf->pf->address,
-                    local ? ": " : "", local ? local->message : "", domain->name);
+    if (!found)
         return FALSE;
-    }
     if (vfp_vf_used_outside_vfpool(found, vfp_pool_host_driver_rule(vf->pool), &why)) {
         g_set_error(error, VFP_ERROR, VFP_ERROR_BUSY,
                     "domain '%s': VF %s (pool %s) is in use outside vfpool: %s; free it or run "
@@ -121,18 +133,8 @@ gboolean
 vfp_take_check_existing(const VfpDomain *domain, GPtrArray *pools, VfpHost *host, VfpTake *take,
                         GError **error)
 {
-    VfpVf *vf;
-
-    if (!vfp_take_check_pool(domain, pools, host, take, error))
-        return FALSE;
-    vf = vfp_pf_get_vf(take->pf, take->reservation->index, NULL);
-    if (!vf || g_strcmp0(vf->address, take->reservation->address) != 0) {
-        g_set_error(error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                    "domain '%s': reserved VF %s is not VF %u of PF %s", domain->name,
-                    take->reservation->address, take->reservation->index, take->pf->address);
-        return FALSE;
-    }
-    return TRUE;
+    return vfp_take_check_pool(domain, pools, host, take, error) &&
+           find_reserved_vf(domain, take, error) != NULL;
 }
 
 /* Every check of TAKE that can be made before anything on the host changes: an existing VF
